@@ -1,0 +1,91 @@
+"""The ``contratville-data`` command: a thin click layer over the Python API."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+
+def _project_root(root: Path) -> Path:
+    missing = [name for name in ("raw", "schemas", "pyproject.toml") if not (root / name).exists()]
+    if missing:
+        raise click.UsageError(f"{root.resolve()} is not a contratville-data checkout (missing: {', '.join(missing)}); "
+                               "run the command from a clone of the repository, or pass --root")
+    return root
+
+
+def _print_problems(problems) -> None:
+    for problem in problems:
+        click.echo(f"error: {problem}", err=True)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="contratville-data")
+def main() -> None:
+    """Build and validate the Contrat de Ville 2024–2030 data package."""
+
+
+@main.command()
+@click.option("--check", is_flag=True,
+              help="Publish nothing; exit 1 if build/ or datapackage.json differ from what raw/ and schemas/ give.")
+@click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="The checkout to build.")
+def build(check: bool, quiet: bool, root: Path) -> None:
+    """Compile raw/ into build/ (CSV and Parquet) and datapackage.json.
+
+    Every check runs before anything is published: if one fails, the published files are left as
+    they were and the command exits 1.
+    """
+    from .build import build as run_build
+    from .problems import ProblemsFound
+
+    root = _project_root(root)
+    progress = (lambda _: None) if quiet else (lambda message: click.echo(message, err=True))
+    try:
+        result = run_build(root, check=check, progress=progress)
+    except ProblemsFound as found:
+        _print_problems(found.problems)
+        click.echo(f"build failed: {len(found.problems)} problem(s); nothing published changed", err=True)
+        sys.exit(1)
+    if check and result.stale:
+        for path in result.stale:
+            click.echo(f"stale: {path}", err=True)
+        click.echo("build --check failed: run `contratville-data build` and commit the result", err=True)
+        sys.exit(1)
+    rows = sum(result.tables.values())
+    verb = "up to date" if check else "built"
+    click.echo(f"{verb}: {len(result.tables)} tables, {rows} rows, {len(result.files)} files")
+
+
+@main.command()
+@click.argument("descriptor", default="datapackage.json", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report (see docs/errors.md).")
+@click.option("--allow-remote", is_flag=True, help="Allow resources with remote (http/https) paths.")
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Refuse data files larger than this many bytes (default: 2 GiB).")
+@click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Check at most this many rows per CSV.")
+@click.option("--max-errors", type=click.IntRange(min=1), default=None,
+              help="Report at most this many problems (default: 1000).")
+def validate(descriptor: Path, as_json: bool, allow_remote: bool, max_bytes, max_rows, max_errors) -> None:
+    """Validate a data package (default: ./datapackage.json).
+
+    Exit 0 when valid, 1 when invalid, 2 on a usage error (such as a missing descriptor).
+    """
+    from . import validate as v
+
+    if not descriptor.is_file():
+        raise click.BadParameter(f"no such file: {descriptor}", param_hint="DESCRIPTOR")
+    report = v.validate_package(descriptor, allow_remote=allow_remote, max_rows=max_rows,
+                                max_file_bytes=max_bytes or v.MAX_FILE_BYTES,
+                                max_problems=max_errors or v.MAX_PROBLEMS)
+    if as_json:
+        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
+    else:
+        _print_problems(report.problems)
+        state = "valid" if report.valid else f"invalid: {len(report.problems)} problem(s)"
+        click.echo(f"{descriptor}: {state} ({len(report.resources)} resources)")
+    sys.exit(0 if report.valid else 1)

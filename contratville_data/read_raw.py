@@ -1,0 +1,113 @@
+"""Read raw/ CSV tables: strict structural checks, then every cell as a string."""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from pathlib import Path
+
+from .problems import Problem
+from .schemas import TableSchema
+
+_OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+
+
+@dataclass
+class RawTable:
+    """One raw table: its rows as strings (None for an empty cell) and each row's line number."""
+
+    name: str
+    file: str
+    columns: list[str]
+    rows: list[list[str | None]]
+    lines: list[int]
+
+
+def read_raw_table(path: Path, schema: TableSchema, label: str) -> tuple[RawTable | None, list[Problem]]:
+    """Read one raw CSV file; return the table (None if unreadable) and the problems found."""
+    if not path.is_file():
+        return None, [Problem("missing-file", "file not found", file=label,
+                              hint=f"create it with the header: {','.join(schema.columns)}")]
+    data = path.read_bytes()
+    if not data.strip():
+        return None, [Problem("empty-file", "file is empty", file=label, line=1,
+                              hint=f"the first line must be the header: {','.join(schema.columns)}")]
+    if data.startswith(b"\xef\xbb\xbf"):
+        return None, [Problem("bom", "file starts with a UTF-8 byte order mark (BOM)", file=label, line=1,
+                              hint="save as 'CSV UTF-8' without BOM, or remove the first three bytes")]
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
+        return None, [Problem("encoding", f"not UTF-8: byte 0x{data[err.start]:02x} at byte offset {err.start} "
+                              f"(character {column} of the line)", file=label, line=line,
+                              hint="re-save the file as UTF-8 (it is probably Latin-1 / Windows-1252)")]
+    return _parse(text, schema, label)
+
+
+def _parse(text: str, schema: TableSchema, label: str) -> tuple[RawTable | None, list[Problem]]:
+    problems: list[Problem] = []
+    reader = csv.reader(io.StringIO(text, newline=""), strict=True)
+    records: list[tuple[int, list[str]]] = []
+    start = 1
+    try:
+        for record in reader:
+            records.append((start, record))
+            start = reader.line_num + 1
+    except csv.Error as err:
+        problems.append(Problem("malformed-csv", f"cannot parse the record starting here: {err}", file=label,
+                                line=start, hint="check for an unbalanced double quote in this record"))
+        return None, problems
+
+    header_line, header = records[0]
+    delimiter = next((d for d in _OTHER_DELIMITERS if len(header) == 1 and d in header[0]), None)
+    if delimiter:
+        return None, [Problem("delimiter", f"the delimiter looks like a {_OTHER_DELIMITERS[delimiter]}, not a comma",
+                              file=label, line=header_line, value=header[0][:80],
+                              hint="export the sheet as CSV with comma separators")]
+    problems += _check_header(header, schema, label)
+    if problems:
+        return None, problems
+
+    rows, lines = [], []
+    for line, record in records[1:]:
+        if not any(record):
+            problems.append(Problem("blank-line", "blank line", file=label, line=line,
+                                    hint="delete the empty line"))
+            continue
+        if len(record) != len(header):
+            problems.append(Problem("cell-count", f"{len(record)} cells where the header has {len(header)}",
+                                    file=label, line=line, value=",".join(record)[:80],
+                                    hint="quote cells that contain a comma, and check for missing or extra cells"))
+            continue
+        rows.append([cell if cell != "" else None for cell in record])
+        lines.append(line)
+    if not rows and not problems:
+        problems.append(Problem("no-rows", "the file has a header but no data rows", file=label, line=2))
+    return RawTable(schema.name, label, header, rows, lines), problems
+
+
+def _check_header(header: list[str], schema: TableSchema, label: str) -> list[Problem]:
+    expected = schema.columns
+    if header == expected:
+        return []
+    problems = []
+    missing = [c for c in expected if c not in header]
+    extra = [c for c in header if c not in expected]
+    hint = f"the header must be: {','.join(expected)}"
+    for column in extra:
+        problems.append(Problem("unknown-column", "column not in the table's schema" +
+                                (f" (renamed? missing: {', '.join(missing)})" if missing else ""),
+                                file=label, line=1, field=column, hint=hint))
+    for column in missing:
+        problems.append(Problem("missing-column", "column missing", file=label, line=1, field=column, hint=hint))
+    duplicated = sorted({c for c in header if header.count(c) > 1})
+    for column in duplicated:
+        problems.append(Problem("duplicate-column", "column appears more than once", file=label, line=1,
+                                field=column, hint=hint))
+    if not problems:
+        problems.append(Problem("column-order", "columns are not in the schema's order", file=label, line=1,
+                                value=",".join(header), hint=hint))
+    return problems

@@ -1,0 +1,55 @@
+"""Rules about the contract's data that a Table Schema cannot express."""
+
+from __future__ import annotations
+
+import pandas as pd
+
+from .problems import Problem
+
+
+def check_rules(frames: dict[str, pd.DataFrame], lines: dict[str, list[int]], labels: dict[str, str]) -> list[Problem]:
+    """Cross-table rules: stated totals, every commune and neighbourhood linked, consistent SIREN columns."""
+    problems: list[Problem] = []
+    contract = frames["contract"]
+    links = frames["neighbourhood_communes"]
+
+    def line(table, index):
+        return int(lines[table][index])
+
+    for table, column in (("neighbourhoods", "neighbourhoods_stated"), ("communes", "communes_stated")):
+        stated = contract[column].dropna().astype(int).unique()
+        for value in stated:
+            if len(frames[table]) != value:
+                problems.append(Problem("stated-total", f"{len(frames[table])} rows, but the source states {value}",
+                                        file=labels[table], field=column,
+                                        hint=f"the count must match contract.{column}; record any reading of the "
+                                             "source that reconciles them in the note column"))
+
+    for table, key in (("communes", "commune_code"), ("neighbourhoods", "neighbourhood_id")):
+        df = frames[table]
+        for index in df.index[~df[key].isin(links[key])]:
+            problems.append(Problem("unlinked", "no row of neighbourhood_communes links it", file=labels[table],
+                                    line=line(table, index), field=key, value=df.at[index, key],
+                                    hint=f"add its rows to {labels['neighbourhood_communes']}"))
+
+    signatories = frames["signatories"]
+    is_commune = signatories["category"] == "commune"
+    has_code = signatories["commune_code"].notna()
+    for index in signatories.index[is_commune != has_code]:
+        problems.append(Problem("commune-code", "commune_code is required for a commune and empty for the others",
+                                file=labels["signatories"], line=line("signatories", index), field="commune_code",
+                                value=signatories.at[index, "commune_code"]))
+    missing = frames["communes"].loc[~frames["communes"]["commune_code"].isin(signatories["commune_code"])]
+    for index in missing.index:
+        problems.append(Problem("unlinked", "the commune is not among the signatories", file=labels["communes"],
+                                line=line("communes", index), field="commune_code",
+                                value=missing.at[index, "commune_code"]))
+
+    siren_columns = ["siren", "siren_confidence", "siren_source_id"]
+    filled = signatories[siren_columns].notna()
+    for index in signatories.index[filled.any(axis=1) & ~filled.all(axis=1)]:
+        problems.append(Problem("siren-provenance", "siren, siren_confidence and siren_source_id go together",
+                                file=labels["signatories"], line=line("signatories", index),
+                                field=",".join(siren_columns),
+                                hint="publish a SIREN only with its confidence and its source"))
+    return problems

@@ -1,0 +1,120 @@
+"""Table Schemas: the single source of truth for tables, fields, types and constraints.
+
+Everything else (column lists, pandas dtypes, Arrow schemas, docs) is derived here.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+from .paths import schemas_dir
+
+#: Table Schema type -> (pandas dtype name, Arrow type name). The one mapping of types.
+TYPE_MAP = {
+    "string": ("string", "string"),
+    "integer": ("Int64", "int64"),
+    "number": ("Float64", "float64"),
+    "boolean": ("boolean", "bool_"),
+    "date": ("date32[day][pyarrow]", "date32"),
+}
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """One table's Table Schema, with helpers derived from it."""
+
+    name: str
+    path: Path
+    descriptor: dict
+
+    @property
+    def fields(self) -> list[dict]:
+        return self.descriptor["fields"]
+
+    @property
+    def columns(self) -> list[str]:
+        return [field["name"] for field in self.fields]
+
+    @property
+    def primary_key(self) -> list[str]:
+        return list(self.descriptor["primaryKey"])
+
+    @property
+    def foreign_keys(self) -> list[dict]:
+        return self.descriptor.get("foreignKeys", [])
+
+    def field(self, name: str) -> dict:
+        for field in self.fields:
+            if field["name"] == name:
+                return field
+        raise KeyError(name)
+
+    def pandas_dtypes(self) -> dict:
+        """Column -> pandas dtype (enums become Categoricals in the schema's order)."""
+        import pandas as pd
+        import pyarrow as pa
+
+        dtypes = {}
+        for field in self.fields:
+            enum = field.get("constraints", {}).get("enum")
+            if enum:
+                dtypes[field["name"]] = pd.CategoricalDtype(categories=enum, ordered=False)
+            elif field["type"] == "date":
+                dtypes[field["name"]] = pd.ArrowDtype(pa.date32())
+            else:
+                dtypes[field["name"]] = TYPE_MAP[field["type"]][0]
+        return dtypes
+
+    def arrow_schema(self):
+        """The Arrow schema of the table, each field documented by its title and description."""
+        import pyarrow as pa
+
+        fields = []
+        for field in self.fields:
+            arrow_type = getattr(pa, TYPE_MAP[field["type"]][1])()
+            required = field.get("constraints", {}).get("required", False) or field["name"] in self.primary_key
+            metadata = {"title": field["title"], "description": field["description"]}
+            fields.append(pa.field(field["name"], arrow_type, nullable=not required, metadata=metadata))
+        schema_json = json.dumps(self.descriptor, ensure_ascii=False, sort_keys=True)
+        return pa.schema(fields, metadata={"table_schema": schema_json, "table": self.name})
+
+
+def _table_names(directory: Path) -> list[str]:
+    return sorted(path.name[: -len(".schema.json")] for path in directory.glob("*.schema.json"))
+
+
+@lru_cache(maxsize=None)
+def _load(directory: Path) -> dict[str, TableSchema]:
+    schemas = {}
+    for name in _table_names(directory):
+        path = directory / f"{name}.schema.json"
+        schemas[name] = TableSchema(name, path, json.loads(path.read_text(encoding="utf-8")))
+    return schemas
+
+
+def load_schemas(directory: Path | None = None) -> dict[str, TableSchema]:
+    """All Table Schemas of a folder, by table name (sorted)."""
+    return _load((directory or schemas_dir()).resolve())
+
+
+def load_order(schemas: dict[str, TableSchema]) -> list[str]:
+    """Table names ordered so that every table comes after the tables it references."""
+    ordered: list[str] = []
+
+    def visit(name: str, trail: tuple[str, ...]) -> None:
+        if name in ordered:
+            return
+        if name in trail:
+            raise ValueError(f"foreign keys form a cycle: {' -> '.join(trail + (name,))}")
+        for fk in schemas[name].foreign_keys:
+            target = fk["reference"]["resource"]
+            if target != name:
+                visit(target, trail + (name,))
+        ordered.append(name)
+
+    for name in schemas:
+        visit(name, ())
+    return ordered

@@ -1,0 +1,98 @@
+"""The metadata itself: every field documented, every key resolvable, examples valid."""
+
+from __future__ import annotations
+
+import re
+
+import pandas as pd
+import pytest
+
+from contratville_data.check import check_values
+from contratville_data.metadata import latest_release, package_metadata, project_version
+from contratville_data.schemas import TYPE_MAP, load_order, load_schemas
+
+from .conftest import ROOT
+
+SCHEMAS = load_schemas(ROOT / "schemas")
+TABLES = ["communes", "contract", "defis", "neighbourhood_communes", "neighbourhoods", "signatories", "sources"]
+
+
+def test_the_fixed_table_names_are_all_there():
+    assert sorted(SCHEMAS) == TABLES
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_every_field_is_documented(table):
+    for field in SCHEMAS[table].fields:
+        assert re.fullmatch(r"[a-z][a-z0-9_]*", field["name"]), field["name"]
+        assert field["type"] in TYPE_MAP, field
+        for key in ("title", "description", "example"):
+            assert field.get(key) not in (None, ""), f"{table}.{field['name']} has no {key}"
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_every_example_passes_its_own_field_checks(table):
+    schema = SCHEMAS[table]
+    row = pd.DataFrame([[_as_raw(f["example"]) for f in schema.fields]], columns=schema.columns, dtype="string")
+    assert check_values(row, [2], schema, "examples") == []
+
+
+def _as_raw(value):
+    return str(value).lower() if isinstance(value, bool) else str(value)
+
+
+@pytest.mark.parametrize("table", TABLES)
+def test_keys_point_at_existing_tables_and_fields(table):
+    schema = SCHEMAS[table]
+    assert schema.primary_key and set(schema.primary_key) <= set(schema.columns)
+    for fk in schema.foreign_keys:
+        assert set(fk["fields"]) <= set(schema.columns)
+        target = SCHEMAS[fk["reference"]["resource"]]
+        assert fk["reference"]["fields"] == target.primary_key
+        for child, parent in zip(fk["fields"], fk["reference"]["fields"]):
+            assert schema.field(child)["type"] == target.field(parent)["type"]
+
+
+@pytest.mark.parametrize("table", [t for t in TABLES if t != "sources"])
+def test_every_row_cites_a_source(table):
+    fk = [fk for fk in SCHEMAS[table].foreign_keys if fk["fields"] == ["source_id"]]
+    assert fk and fk[0]["reference"]["resource"] == "sources"
+    assert SCHEMAS[table].field("source_id")["constraints"]["required"] is True
+
+
+def test_codes_are_strings_with_grouped_patterns():
+    for schema in SCHEMAS.values():
+        for field in schema.fields:
+            if field["name"].endswith(("_code", "siren", "_id")):
+                assert field["type"] == "string", field["name"]
+            pattern = field.get("constraints", {}).get("pattern")
+            if pattern and "|" in pattern:
+                assert re.search(r"\([^)]*\|", pattern), f"ungrouped alternation in {field['name']}"
+
+
+def test_cog_pattern_accepts_codes_and_rejects_look_alikes():
+    pattern = SCHEMAS["communes"].field("commune_code")["constraints"]["pattern"]
+    for good in ("42218", "2A004", "2B033", "01001", "97411"):
+        assert re.fullmatch(pattern, good)
+    for bad in ("4221", "422180", "20004", "2C004", "A2218", " 42218"):
+        assert not re.fullmatch(pattern, bad)
+
+
+def test_tables_load_in_dependency_order():
+    order = load_order(SCHEMAS)
+    for table in TABLES:
+        for fk in SCHEMAS[table].foreign_keys:
+            target = fk["reference"]["resource"]
+            if target != table:
+                assert order.index(target) < order.index(table)
+
+
+def test_package_metadata_covers_every_table_and_licence_comes_first():
+    meta = package_metadata(ROOT)
+    assert sorted(meta["resources"]) == TABLES
+    assert meta["licenses"][0]["name"] == "etalab-2.0"
+
+
+def test_one_version_in_pyproject_and_changelog():
+    assert re.fullmatch(r"\d+\.\d+\.\d+", project_version(ROOT))
+    assert latest_release(ROOT)[0] == project_version(ROOT)
