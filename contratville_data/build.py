@@ -12,8 +12,8 @@ from typing import Callable
 
 from .problems import Problem, ProblemsFound
 
-#: What the build publishes, relative to the project root.
-PUBLISHED = ("build", "datapackage.json")
+#: The generated data dictionary, relative to the project root.
+DICTIONARY = "docs/data-dictionary.md"
 
 
 @dataclass
@@ -49,6 +49,8 @@ def build(root: Path, *, check: bool = False, progress: Callable[[str], None] = 
 def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> BuildResult:
     from .check import check_foreign_keys, check_values, frame, to_typed
     from .describe import describe_package
+    from .dictionary import render_dictionary
+    from .metadata import package_metadata, project_version
     from .read_raw import read_raw_table
     from .rules import check_rules
     from .schemas import load_order, load_schemas
@@ -87,6 +89,10 @@ def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> B
     (staging / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n",
                                               encoding="utf-8")
     result.files.append("datapackage.json")
+    (staging / "docs").mkdir()
+    (staging / DICTIONARY).write_text(render_dictionary(package_metadata(root), project_version(root), schemas, typed),
+                                      encoding="utf-8")
+    result.files.append(DICTIONARY)
     progress(f"wrote {len(result.files)} files; validating them")
     report = validate_package(staging / "datapackage.json")
     _raise_if(report.problems)
@@ -109,9 +115,11 @@ def _differences(root: Path, staging: Path, files: list[str]) -> list[str]:
 
 
 def _publish(root: Path, staging: Path) -> None:
-    """Swap the staged build/ and datapackage.json in place of the published ones."""
+    """Swap the staged build/, datapackage.json and data dictionary in place of the published ones."""
     old = staging / "previous-build"
     if (root / "build").exists():
         os.replace(root / "build", old)
     os.replace(staging / "build", root / "build")
     os.replace(staging / "datapackage.json", root / "datapackage.json")
+    (root / DICTIONARY).parent.mkdir(exist_ok=True)
+    os.replace(staging / DICTIONARY, root / DICTIONARY)

@@ -82,6 +82,28 @@ class TableSchema:
         return pa.schema(fields, metadata={"table_schema": schema_json, "table": self.name})
 
 
+def constraint_text(field: dict, schema: TableSchema) -> str:
+    """A field's constraints and key roles in words, e.g. ``primary key; pattern ^\\d{9}$``."""
+    parts = []
+    if field["name"] in schema.primary_key:
+        parts.append("primary key" if len(schema.primary_key) == 1 else "part of the primary key")
+    for fk in schema.foreign_keys:
+        if field["name"] in fk["fields"]:
+            reference = fk["reference"]
+            parts.append(f"references {reference['resource']}.{','.join(reference['fields'])}")
+    constraints = field.get("constraints", {})
+    for key, value in constraints.items():
+        if value is True:
+            parts.append(key)
+        elif key == "enum":
+            parts.append("one of: " + ", ".join(map(str, value)))
+        else:
+            parts.append(f"{key} {value}")
+    if field.get("identifier") == "siren":
+        parts.append("valid SIREN check digit")
+    return "; ".join(parts)
+
+
 def _table_names(directory: Path) -> list[str]:
     return sorted(path.name[: -len(".schema.json")] for path in directory.glob("*.schema.json"))
 

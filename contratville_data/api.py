@@ -1,0 +1,91 @@
+"""Load the published tables as typed pandas DataFrames, and describe them."""
+
+from __future__ import annotations
+
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from .paths import data_root
+from .schemas import TableSchema
+
+
+@lru_cache(maxsize=None)
+def _package(root: Path) -> dict:
+    return json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+
+
+def _resources(root: Path) -> dict[str, dict]:
+    """The published tables: name -> {"csv": CSV resource, "parquet": its Parquet twin}."""
+    descriptor = _package(root)
+    tables: dict[str, dict] = {}
+    for resource in descriptor["resources"]:
+        if resource.get("format") == "csv":
+            tables[resource["name"]] = {"csv": resource}
+    for resource in descriptor["resources"]:
+        if resource.get("format") == "parquet":
+            twin = next((t for t in tables.values() if t["csv"]["schema"] == resource["schema"]), None)
+            if twin is not None:
+                twin["parquet"] = resource
+    return tables
+
+
+def _table(name: str, root: Path) -> tuple[dict, TableSchema]:
+    tables = _resources(root)
+    if name not in tables:
+        raise ValueError(f"unknown table {name!r}; the tables are: {', '.join(sorted(tables))}")
+    resource = tables[name]["csv"]
+    descriptor = json.loads((root / resource["schema"]).read_text(encoding="utf-8"))
+    return tables[name], TableSchema(name, root / resource["schema"], descriptor)
+
+
+def load(name: str, *, root: Path | None = None):
+    """One published table as a pandas DataFrame typed by its Table Schema.
+
+    Strings are ``string``, integers ``Int64``, numbers ``Float64``, booleans ``boolean``, dates
+    ``date32[pyarrow]``, enums Categoricals in the schema's order; keys stay ordinary columns on a
+    RangeIndex. ``root`` defaults to this checkout, or to the data installed with the package.
+    """
+    import pandas as pd
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    root = root or data_root()
+    table, schema = _table(name, root)
+    exact = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
+             pa.string(): pd.StringDtype(), pa.date32(): pd.ArrowDtype(pa.date32())}
+    arrow_table = pq.read_table(root / table["parquet"]["path"], columns=schema.columns)
+    return arrow_table.to_pandas(types_mapper=exact.get).astype(schema.pandas_dtypes())
+
+
+def load_all(*, root: Path | None = None) -> dict:
+    """Every published table, by name."""
+    root = root or data_root()
+    return {name: load(name, root=root) for name in sorted(_resources(root))}
+
+
+def tables(*, root: Path | None = None):
+    """The published tables: name, title, description and row count."""
+    import pandas as pd
+    import pyarrow.parquet as pq
+
+    root = root or data_root()
+    rows = []
+    for name, table in sorted(_resources(root).items()):
+        count = pq.read_metadata(root / table["parquet"]["path"]).num_rows
+        rows.append({"name": name, "title": table["csv"].get("title"), "rows": count,
+                     "description": table["csv"].get("description")})
+    return pd.DataFrame(rows).astype({"name": "string", "title": "string", "rows": "Int64", "description": "string"})
+
+
+def describe(name: str, *, root: Path | None = None):
+    """The fields of one table: name, title, type, constraints, description and example."""
+    import pandas as pd
+
+    from .schemas import constraint_text
+
+    _, schema = _table(name, root or data_root())
+    rows = [{"name": f["name"], "title": f["title"], "type": f["type"],
+             "constraints": constraint_text(f, schema), "description": f["description"],
+             "example": str(f["example"])} for f in schema.fields]
+    return pd.DataFrame(rows, dtype="string")
