@@ -68,8 +68,9 @@ def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> B
             frames[name], lines[name] = frame(table), table.lines
             problems += check_values(frames[name], lines[name], schemas[name], labels[name])
             progress(f"read {labels[name]}: {len(table.rows)} rows")
-    _raise_if(problems)
-    problems += check_foreign_keys(frames, lines, schemas, labels)
+    readable = {name: schema for name, schema in schemas.items()
+                if name in frames and all(fk["reference"]["resource"] in frames for fk in schema.foreign_keys)}
+    problems += check_foreign_keys(frames, lines, readable, labels)
     _raise_if(problems)
     problems += check_rules(frames, lines, labels)
     _raise_if(problems)

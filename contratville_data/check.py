@@ -79,8 +79,12 @@ def check_values(df: pd.DataFrame, lines: list[int], schema: TableSchema, label:
             report(present & ~ok.fillna(True), "check-digit", name, "not a valid SIREN (Luhn check digit fails)",
                    hint="copy the nine digits again from the source")
         if constraints.get("unique"):
-            report(present & s.duplicated(keep="first"), "unique", name, "value already used on an earlier line",
-                   hint="each value may appear once in this column")
+            repeated = present & s.duplicated(keep="first")
+            first = lines.groupby(s.where(present)).transform("min")
+            for index in repeated[repeated].index:
+                problems.append(Problem("unique", f"value already used on line {first[index]}", file=label,
+                                        line=int(lines[index]), field=name, value=str(s[index]),
+                                        hint="each value may appear once in this column"))
     problems += _check_primary_key(df, lines, schema, label)
     return problems
 

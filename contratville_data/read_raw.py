@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,6 +12,9 @@ from .problems import Problem
 from .schemas import TableSchema
 
 _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
+#: One well-formed CSV record: cells either plain (no quote, comma or line break) or fully quoted.
+_CELL = r'(?:"(?:[^"]|"")*"|[^",\r\n]*)'
+_RECORD = re.compile(rf"{_CELL}(?:,{_CELL})*\r?", re.DOTALL)
 
 
 @dataclass
@@ -51,9 +55,12 @@ def _parse(text: str, schema: TableSchema, label: str) -> tuple[RawTable | None,
     problems: list[Problem] = []
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
+    physical = text.split("\n")
     start = 1
     try:
         for record in reader:
+            if not _RECORD.fullmatch("\n".join(physical[start - 1:reader.line_num])):
+                raise csv.Error("a double quote inside a cell that is not quoted, or text after a closing quote")
             records.append((start, record))
             start = reader.line_num + 1
     except csv.Error as err:
@@ -85,7 +92,8 @@ def _parse(text: str, schema: TableSchema, label: str) -> tuple[RawTable | None,
         rows.append([cell if cell != "" else None for cell in record])
         lines.append(line)
     if not rows and not problems:
-        problems.append(Problem("no-rows", "the file has a header but no data rows", file=label, line=2))
+        problems.append(Problem("no-rows", "the file has a header but no data rows", file=label, line=2,
+                                hint="add the table's rows under the header"))
     return RawTable(schema.name, label, header, rows, lines), problems
 
 

@@ -47,7 +47,7 @@ def validate_package(descriptor_path: Path, *, allow_remote: bool = False, max_f
     if descriptor is None:
         return report
     report.resources = [r.get("name", "?") for r in descriptor.get("resources", []) if isinstance(r, dict)]
-    report.problems += _descriptor_problems(descriptor, root)
+    report.problems += _shape_problems(descriptor)
     if report.problems:
         return report
     local = []
@@ -56,6 +56,9 @@ def validate_package(descriptor_path: Path, *, allow_remote: bool = False, max_f
         report.problems += found
         if not found and not _is_remote(resource["path"]):
             local.append(resource)
+    if report.problems:
+        return report
+    report.problems += _descriptor_problems(descriptor)
     if report.problems:
         return report
     for resource in local:
@@ -87,17 +90,21 @@ def _read_descriptor(path: Path, report: ValidationReport) -> dict | None:
     return descriptor
 
 
-def _descriptor_problems(descriptor: dict, root: Path) -> list[Problem]:
-    """The descriptor against the Data Package profile (frictionless), without reading any data."""
-    from frictionless import Package
-
+def _shape_problems(descriptor: dict) -> list[Problem]:
+    """Every resource must be an object with one path, before any path is looked at."""
     problems = []
     for resource in descriptor["resources"]:
         if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
             problems.append(Problem("descriptor", "every resource needs a single 'path' string",
                                     resource=str(resource.get("name")) if isinstance(resource, dict) else None))
-    if problems:
-        return problems
+    return problems
+
+
+def _descriptor_problems(descriptor: dict) -> list[Problem]:
+    """The descriptor against the Data Package profile (frictionless), without reading any data."""
+    from frictionless import Package
+
+    problems = []
     metadata_only = {**descriptor, "resources": [{k: v for k, v in r.items() if k != "schema"}
                                                  for r in descriptor["resources"]]}
     for error in Package.metadata_validate(metadata_only):
