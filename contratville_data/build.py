@@ -42,7 +42,7 @@ def build(root: Path, *, check: bool = False, progress: Callable[[str], None] = 
                 result.stale = _differences(root, staging, result.files)
             else:
                 _publish(root, staging)
-                progress(f"published {len(result.files)} files to build/ and datapackage.json")
+                progress(f"published {len(result.files)} files: build/, datapackage.json, {DICTIONARY}")
     return result
 
 

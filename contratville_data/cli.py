@@ -89,3 +89,65 @@ def validate(descriptor: Path, as_json: bool, allow_remote: bool, max_bytes, max
         state = "valid" if report.valid else f"invalid: {len(report.problems)} problem(s)"
         click.echo(f"{descriptor}: {state} ({len(report.resources)} resources)")
     sys.exit(0 if report.valid else 1)
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Folder to write the release into (default: dist/release-<version>/ in the checkout).")
+@click.option("--base-url", default=None,
+              help="Address where the unpacked package is served; download URLs are built from it "
+                   "(default: releaseBaseUrl in schemas/package.json; empty means package-relative URLs).")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="The checkout to release.")
+def release(out: Path | None, base_url: str | None, root: Path) -> None:
+    """Write the release of the current version: a self-contained zip, DCAT-AP and CKAN metadata, notes.
+
+    Refuses (exit 1) when pyproject.toml, CHANGELOG.md and datapackage.json disagree on the version,
+    when build/ is stale, or when the zipped package does not validate on its own.
+    """
+    from .problems import ProblemsFound
+    from .release import ReleaseError, check_base_url
+    from .release import release as run_release
+
+    root = _project_root(root)
+    if base_url is not None:
+        try:
+            check_base_url(base_url)
+        except ValueError as err:
+            raise click.BadParameter(str(err), param_hint="--base-url") from None
+    try:
+        result = run_release(root, out=out, base_url=base_url, progress=lambda m: click.echo(m, err=True))
+    except ProblemsFound as found:
+        _print_problems(found.problems)
+        click.echo(f"release failed: {len(found.problems)} problem(s); nothing written", err=True)
+        sys.exit(1)
+    except (ReleaseError, ValueError) as err:
+        click.echo(f"error: {err}", err=True)
+        click.echo("release failed; nothing written", err=True)
+        sys.exit(1)
+    for name in result.files:
+        click.echo(f"wrote {result.out / name}", err=True)
+    if not result.base_url:
+        click.echo("note: no base URL, so download URLs are package-relative; pass --base-url "
+                   "before giving dcat.jsonld or ckan.json to a portal", err=True)
+    click.echo(f"released {result.version}: {len(result.files)} files in {result.out}")
+
+
+@main.command()
+@click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+def diff(old: Path, new: Path, as_json: bool) -> None:
+    """Compare two packages (each a datapackage.json or a release zip), table by table.
+
+    Exit 0 when identical, 1 when different, 2 on a usage error (such as a missing file).
+    """
+    from .diff import DiffError, diff_packages, render_text
+
+    try:
+        result = diff_packages(old, new)
+    except DiffError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if as_json else render_text(result))
+    sys.exit(0 if result.identical else 1)

@@ -6,8 +6,19 @@ import json
 import re
 import tomllib
 from pathlib import Path
+from typing import NamedTuple
 
-_RELEASE = re.compile(r"^## \[(?P<version>[^\]]+)\] - (?P<date>\d{4}-\d{2}-\d{2})", re.MULTILINE)
+#: A release entry of the CHANGELOG: its heading, then its notes up to the next heading or link list.
+_RELEASE = re.compile(r"^## \[(?P<version>[^\]]+)\] - (?P<date>\d{4}-\d{2}-\d{2})[^\n]*\n(?P<notes>.*?)"
+                      r"(?=^## |^\[[^\]]+\]: |\Z)", re.MULTILINE | re.DOTALL)
+
+
+class Release(NamedTuple):
+    """One release entry of the CHANGELOG."""
+
+    version: str
+    date: str
+    notes: str
 
 
 def package_metadata(root: Path) -> dict:
@@ -21,9 +32,15 @@ def project_version(root: Path) -> str:
         return tomllib.load(handle)["project"]["version"]
 
 
+def releases(root: Path) -> list[Release]:
+    """The CHANGELOG's release entries, newest first (an ``Unreleased`` section is not one)."""
+    text = (root / "CHANGELOG.md").read_text(encoding="utf-8")
+    found = [Release(m["version"], m["date"], m["notes"].strip()) for m in _RELEASE.finditer(text)]
+    if not found:
+        raise ValueError("CHANGELOG.md has no release entry like '## [1.0.0] - 2026-01-31'")
+    return found
+
+
 def latest_release(root: Path) -> tuple[str, str]:
     """(version, date) of the CHANGELOG's top release entry."""
-    match = _RELEASE.search((root / "CHANGELOG.md").read_text(encoding="utf-8"))
-    if not match:
-        raise ValueError("CHANGELOG.md has no release entry like '## [1.0.0] - 2026-01-31'")
-    return match["version"], match["date"]
+    return releases(root)[0][:2]

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import re
+from datetime import datetime
 
 import pandas as pd
 import pytest
@@ -14,6 +16,8 @@ from contratville_data.schemas import TYPE_MAP, load_order, load_schemas
 from .conftest import ROOT
 
 SCHEMAS = load_schemas(ROOT / "schemas")
+DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
+SEMVER = r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
 TABLES = ["communes", "contract", "defis", "neighbourhood_communes", "neighbourhoods", "signatories", "sources"]
 
 
@@ -93,6 +97,39 @@ def test_package_metadata_covers_every_table_and_licence_comes_first():
     assert meta["licenses"][0]["name"] == "etalab-2.0"
 
 
-def test_one_version_in_pyproject_and_changelog():
-    assert re.fullmatch(r"\d+\.\d+\.\d+", project_version(ROOT))
-    assert latest_release(ROOT)[0] == project_version(ROOT)
+def test_one_version_in_pyproject_changelog_and_descriptor():
+    assert re.fullmatch(SEMVER, project_version(ROOT))
+    assert latest_release(ROOT)[0] == project_version(ROOT) == DESCRIPTOR["version"]
+    assert DESCRIPTOR["created"] == f"{latest_release(ROOT)[1]}T00:00:00Z"
+
+
+def test_the_descriptor_has_what_data_package_2_portals_read():
+    meta = package_metadata(ROOT)
+    assert DESCRIPTOR["$schema"] == "https://datapackage.org/profiles/2.0/datapackage.json"
+    assert re.fullmatch(r"[a-z0-9._-]+", DESCRIPTOR["name"]) and DESCRIPTOR["id"] and DESCRIPTOR["title"]
+    summary = DESCRIPTOR["description"].split("\n\n")[0]
+    assert summary and "\n" not in summary and not summary.startswith("#") and summary.endswith(".")
+    assert DESCRIPTOR["homepage"] == meta["homepage"] and DESCRIPTOR["homepage"].startswith("https://")
+    assert DESCRIPTOR["keywords"] and all(isinstance(k, str) and k for k in DESCRIPTOR["keywords"])
+    licence = DESCRIPTOR["licenses"][0]
+    assert licence["name"] == "etalab-2.0" and licence["title"]
+    assert licence["path"] == "https://spdx.org/licenses/etalab-2.0.html"
+    raw_sources = pd.read_csv(ROOT / "raw" / "sources.csv", dtype=str)
+    assert sorted((s["title"], s["path"]) for s in DESCRIPTOR["sources"]) == \
+        sorted(zip(raw_sources["title"], raw_sources["url"]))
+    for contributor in DESCRIPTOR["contributors"]:
+        assert contributor["title"] and contributor["roles"] and contributor["role"] == contributor["roles"][0]
+    datetime.fromisoformat(DESCRIPTOR["created"])
+
+
+@pytest.mark.parametrize("resource", DESCRIPTOR["resources"], ids=lambda r: r["name"])
+def test_every_resource_is_described_for_portals(resource):
+    for key in ("title", "description", "format", "mediatype"):
+        assert resource.get(key), f"{resource['name']} has no {key}"
+    assert re.fullmatch(r"sha256:[0-9a-f]{64}", resource["hash"])
+    assert (ROOT / resource["schema"]).is_file()
+    if resource["format"] == "csv":
+        assert resource["encoding"] == "utf-8"
+        assert resource["bytes"] == (ROOT / resource["path"]).stat().st_size
+    else:
+        assert "bytes" not in resource, "frictionless 5.21 misreads a Parquet table's byte count"
