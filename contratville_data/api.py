@@ -46,16 +46,14 @@ def load(name: str, *, root: Path | None = None):
     ``date32[pyarrow]``, enums Categoricals in the schema's order; keys stay ordinary columns on a
     RangeIndex. ``root`` defaults to this checkout, or to the data installed with the package.
     """
-    import pandas as pd
-    import pyarrow as pa
     import pyarrow.parquet as pq
+
+    from .schemas import pandas_dtype_for_arrow
 
     root = root or data_root()
     table, schema = _table(name, root)
-    exact = {pa.int64(): pd.Int64Dtype(), pa.float64(): pd.Float64Dtype(), pa.bool_(): pd.BooleanDtype(),
-             pa.string(): pd.StringDtype(), pa.date32(): pd.ArrowDtype(pa.date32())}
     arrow_table = pq.read_table(root / table["parquet"]["path"], columns=schema.columns)
-    return arrow_table.to_pandas(types_mapper=exact.get).astype(schema.pandas_dtypes())
+    return arrow_table.to_pandas(types_mapper=pandas_dtype_for_arrow().get).astype(schema.pandas_dtypes())
 
 
 def load_all(*, root: Path | None = None) -> dict:

@@ -47,7 +47,7 @@ def build(root: Path, *, check: bool = False, progress: Callable[[str], None] = 
 
 
 def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> BuildResult:
-    from .check import check_foreign_keys, check_values, frame, to_typed
+    from .check import check_foreign_keys, check_schemas, check_values, frame, to_typed
     from .describe import describe_package
     from .dictionary import render_dictionary
     from .metadata import package_metadata, project_version
@@ -58,6 +58,7 @@ def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> B
     from .write import write_csv, write_parquet
 
     schemas = load_schemas(root / "schemas")
+    _raise_if(check_schemas(schemas))
     labels = {name: f"raw/{name}.csv" for name in schemas}
     problems: list[Problem] = []
     frames, lines = {}, {}

@@ -8,16 +8,41 @@ from __future__ import annotations
 import pandas as pd
 
 from .problems import Problem
-from .schemas import TableSchema
+from .schemas import TYPE_MAP, TableSchema, csv_example
 
 #: Characters that make a spreadsheet run a cell as a formula (CSV injection).
 FORMULA_START = r"^[=+\-@\t\r]"
+#: Control characters no published cell may hold (line breaks inside quoted cells are allowed).
+CONTROL = r"[\x00-\x09\x0b-\x1f\x7f]"
 _TYPE_PATTERNS = {
     "integer": (r"-?(0|[1-9]\d*)", "an integer (digits only, no leading zero, no separator)"),
     "number": (r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?", "a number with a dot as decimal separator"),
     "boolean": (r"true|false", "true or false"),
     "date": (r"\d{4}-\d{2}-\d{2}", "a date written YYYY-MM-DD"),
 }
+
+
+def check_schemas(schemas: dict[str, TableSchema]) -> list[Problem]:
+    """Each Table Schema against the Table Schema profile, with types this package maps and keys that resolve."""
+    from frictionless import Schema
+
+    problems = []
+    for name, schema in schemas.items():
+        label = f"schemas/{schema.path.name}"
+        for error in Schema.metadata_validate(schema.descriptor):
+            problems.append(Problem("schema", error.message, file=label))
+        for field in schema.fields:
+            if field.get("type") not in TYPE_MAP:
+                problems.append(Problem("schema", "type not supported by this package", file=label,
+                                        field=field.get("name"), value=str(field.get("type")),
+                                        hint="use one of: " + ", ".join(TYPE_MAP)))
+        for fk in schema.foreign_keys:
+            target = schemas.get(fk["reference"]["resource"])
+            if target is None or fk["reference"]["fields"] != target.primary_key:
+                problems.append(Problem("schema", "foreign key does not point at a table's primary key",
+                                        file=label, field=",".join(fk["fields"]),
+                                        value=f"{fk['reference']['resource']}.{','.join(fk['reference']['fields'])}"))
+    return problems
 
 
 def frame(table) -> pd.DataFrame:
@@ -44,9 +69,12 @@ def check_values(df: pd.DataFrame, lines: list[int], schema: TableSchema, label:
         required = constraints.get("required") or name in schema.primary_key
         if required:
             report(~present, "required", name, "value is required",
-                   hint=f"fill in {field['title']!r}, e.g. {field['example']!r}")
+                   hint=f"fill in {field['title']!r}, e.g. {csv_example(field)}")
         report(present & (s.str.strip() != s), "whitespace", name, "leading or trailing spaces",
                hint="remove the spaces around the value")
+        report(present & s.str.contains(CONTROL, regex=True), "control-character", name,
+               "contains a control character (such as a NUL, a bell or a stray carriage return)",
+               hint="retype the value; such characters are invisible in most editors")
         if kind == "string":
             report(present & s.str.match(FORMULA_START), "formula", name,
                    "text starts with a character that makes a spreadsheet run it as a formula",
@@ -57,12 +85,12 @@ def check_values(df: pd.DataFrame, lines: list[int], schema: TableSchema, label:
             if kind == "date":
                 parsed = pd.to_datetime(s.where(~bad), format="%Y-%m-%d", errors="coerce")
                 bad = bad | (present & ~bad & parsed.isna())
-            report(bad, "type", name, f"not {wording}", hint=f"write it like {field['example']!r}")
+            report(bad, "type", name, f"not {wording}", hint=f"write it like {csv_example(field)}")
             present = present & ~bad
         if "pattern" in constraints:
             report(present & ~s.str.fullmatch(constraints["pattern"]).fillna(False), "pattern", name,
                    f"does not match the pattern {constraints['pattern']}",
-                   hint=f"write it like {field['example']!r}")
+                   hint=f"write it like {csv_example(field)}")
         if "enum" in constraints:
             report(present & ~s.isin(constraints["enum"]), "enum", name, "not one of the allowed values",
                    hint="use one of: " + ", ".join(map(str, constraints["enum"])))
@@ -141,9 +169,7 @@ def to_typed(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     typed = {}
     for field in schema.fields:
         name, s = field["name"], df[field["name"]]
-        if field["type"] == "integer":
-            typed[name] = pd.to_numeric(s).astype(dtypes[name])
-        elif field["type"] == "number":
+        if field["type"] in ("integer", "number"):
             typed[name] = pd.to_numeric(s).astype(dtypes[name])
         elif field["type"] == "boolean":
             typed[name] = s.map({"true": True, "false": False}, na_action="ignore").astype(dtypes[name])

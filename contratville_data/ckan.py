@@ -25,8 +25,9 @@ def ckan_package(descriptor: dict, located: dict[str, dict], period: tuple[str, 
               {"key": "temporal_start", "value": period[0]}, {"key": "temporal_end", "value": period[1]}]
     publisher = next((c for c in descriptor["contributors"] if "publisher" in c.get("roles", [])), None)
     if publisher is not None:
-        extras += [{"key": "publisher_name", "value": publisher["title"]},
-                   {"key": "publisher_url", "value": publisher["path"]}]
+        extras.append({"key": "publisher_name", "value": publisher["title"]})
+        if "path" in publisher:
+            extras.append({"key": "publisher_url", "value": publisher["path"]})
     package["extras"] = package.get("extras", []) + extras
     return package
 

@@ -53,7 +53,8 @@ def dcat_dataset(descriptor: dict, located: dict[str, dict], period: tuple[str, 
     }
     publisher = next((c for c in descriptor["contributors"] if "publisher" in c.get("roles", [])), None)
     if publisher is not None:
-        dataset["dct:publisher"] = {"@id": publisher["path"], "@type": "foaf:Agent", "foaf:name": publisher["title"]}
+        agent = {"@type": "foaf:Agent", "foaf:name": publisher["title"]}
+        dataset["dct:publisher"] = {"@id": publisher["path"], **agent} if "path" in publisher else agent
     dataset["dcat:distribution"] = [_distribution(descriptor["id"], r, located[r["name"]], licence["path"])
                                     for r in descriptor["resources"]]
     return dataset

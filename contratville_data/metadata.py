@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import re
 import tomllib
 from pathlib import Path
@@ -23,7 +22,9 @@ class Release(NamedTuple):
 
 def package_metadata(root: Path) -> dict:
     """The hand-written package metadata (title, licences, contributors, resource titles...)."""
-    return json.loads((root / "schemas" / "package.json").read_text(encoding="utf-8"))
+    from .schemas import read_json
+
+    return read_json(root / "schemas" / "package.json")
 
 
 def project_version(root: Path) -> str:
@@ -37,7 +38,10 @@ def releases(root: Path) -> list[Release]:
     text = (root / "CHANGELOG.md").read_text(encoding="utf-8")
     found = [Release(m["version"], m["date"], m["notes"].strip()) for m in _RELEASE.finditer(text)]
     if not found:
-        raise ValueError("CHANGELOG.md has no release entry like '## [1.0.0] - 2026-01-31'")
+        from .problems import Problem, ProblemsFound
+
+        raise ProblemsFound([Problem("changelog", "no release entry", file="CHANGELOG.md",
+                                     hint="add an entry like '## [1.0.0] - 2026-01-31' at the top")])
     return found
 
 

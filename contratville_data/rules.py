@@ -45,6 +45,13 @@ def check_rules(frames: dict[str, pd.DataFrame], lines: dict[str, list[int]], la
                                 line=line("communes", index), field="commune_code",
                                 value=missing.at[index, "commune_code"]))
 
+    for first, last in (("period_start_year", "period_end_year"), ("assises_start_date", "assises_end_date")):
+        start, end = (pd.to_numeric(contract[c].str.replace("-", "")) for c in (first, last))  # years, ISO dates
+        for index in contract.index[(start > end).fillna(False)]:
+            problems.append(Problem("period", f"{first} is after {last}", file=labels["contract"],
+                                    line=line("contract", index), field=first, value=contract.at[index, first],
+                                    hint=f"the period ends on {contract.at[index, last]}"))
+
     siren_columns = ["siren", "siren_confidence", "siren_source_id"]
     filled = signatories[siren_columns].notna()
     for index in signatories.index[filled.any(axis=1) & ~filled.all(axis=1)]:

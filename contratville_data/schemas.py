@@ -55,17 +55,14 @@ class TableSchema:
     def pandas_dtypes(self) -> dict:
         """Column -> pandas dtype (enums become Categoricals in the schema's order)."""
         import pandas as pd
-        import pyarrow as pa
 
         dtypes = {}
         for field in self.fields:
             enum = field.get("constraints", {}).get("enum")
             if enum:
                 dtypes[field["name"]] = pd.CategoricalDtype(categories=enum, ordered=False)
-            elif field["type"] == "date":
-                dtypes[field["name"]] = pd.ArrowDtype(pa.date32())
             else:
-                dtypes[field["name"]] = TYPE_MAP[field["type"]][0]
+                dtypes[field["name"]] = pd.api.types.pandas_dtype(TYPE_MAP[field["type"]][0])
         return dtypes
 
     def arrow_schema(self):
@@ -80,6 +77,21 @@ class TableSchema:
             fields.append(pa.field(field["name"], arrow_type, nullable=not required, metadata=metadata))
         schema_json = json.dumps(self.descriptor, ensure_ascii=False, sort_keys=True)
         return pa.schema(fields, metadata={"table_schema": schema_json, "table": self.name})
+
+
+def csv_example(field: dict) -> str:
+    """A field's example written as it stands in a CSV cell (booleans as ``true``/``false``)."""
+    example = field["example"]
+    return json.dumps(example) if isinstance(example, bool) else str(example)
+
+
+def pandas_dtype_for_arrow():
+    """Arrow type -> the pandas dtype ``load`` gives it, from the one mapping ``TYPE_MAP``."""
+    import pandas as pd
+    import pyarrow as pa
+
+    return {getattr(pa, arrow_name)(): pd.api.types.pandas_dtype(pandas_name)
+            for pandas_name, arrow_name in TYPE_MAP.values()}
 
 
 def constraint_text(field: dict, schema: TableSchema) -> str:
@@ -104,6 +116,18 @@ def constraint_text(field: dict, schema: TableSchema) -> str:
     return "; ".join(parts)
 
 
+def read_json(path: Path) -> dict:
+    """A hand-edited JSON file; raises ProblemsFound naming the file and line when it is not valid JSON."""
+    from .problems import Problem, ProblemsFound
+
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as err:
+        raise ProblemsFound([Problem("json", f"not valid JSON: {err}", file=f"{path.parent.name}/{path.name}",
+                                     line=getattr(err, "lineno", None),
+                                     hint="check the commas and quotes around this line")]) from None
+
+
 def _table_names(directory: Path) -> list[str]:
     return sorted(path.name[: -len(".schema.json")] for path in directory.glob("*.schema.json"))
 
@@ -113,7 +137,7 @@ def _load(directory: Path) -> dict[str, TableSchema]:
     schemas = {}
     for name in _table_names(directory):
         path = directory / f"{name}.schema.json"
-        schemas[name] = TableSchema(name, path, json.loads(path.read_text(encoding="utf-8")))
+        schemas[name] = TableSchema(name, path, read_json(path))
     return schemas
 
 

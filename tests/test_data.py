@@ -96,13 +96,21 @@ def test_every_commune_has_a_neighbourhood_and_the_page_counts_per_commune():
                            "42183": 2, "42044": 6, "42095": 4, "42316": 1, "42189": 1}
 
 
-def test_the_interpretation_is_published_and_only_once():
+def test_the_interpretations_are_flagged_and_explained():
     neighbourhoods = table("neighbourhoods").set_index("neighbourhood_id")
     interpreted = neighbourhoods[neighbourhoods["interpreted"] == "true"]
-    assert list(interpreted.index) == ["montcel-centre-ville"]
+    assert list(interpreted.index) == ["malafolie", "montcel-centre-ville", "montrambert-meline"]
+    assert all(note.startswith("Interpretation:") for note in interpreted["note"])
+    assert not any(note.startswith("Interpretation:") for note in neighbourhoods.query("interpreted == 'false'")["note"])
     assert interpreted.loc["montcel-centre-ville", "name"] == "Montcel, Centre-ville"
-    assert "Interpretation" in interpreted.loc["montcel-centre-ville", "note"]
-    assert "La Ricamarie : Montcel, Centre-ville, Montrambert Méline" in snapshot(GEOGRAPHY_PAGE)
+    page = plain(snapshot(GEOGRAPHY_PAGE))
+    assert "La Ricamarie : Montcel, Centre-ville, Montrambert Méline" in page
+    # 35 entries on the page, two names listed twice, two entries read as one: 32
+    entries = [e.strip() for line in page.splitlines() if line.strip().startswith("•") and " : " in line
+               for e in line.split(" : ", 1)[1].split(",")]
+    assert len(entries) == 35
+    assert entries.count("Montrambert Méline") == entries.count("Malafolie") == 2
+    assert len(entries) - 2 - 1 == len(neighbourhoods) == 32  # two names read once each, two entries as one
 
 
 def test_signatories_as_the_page_groups_them():
@@ -112,7 +120,9 @@ def test_signatories_as_the_page_groups_them():
     page = plain(snapshot(CONTRACT_PAGE))
     for name in signatories.query("category != 'co-pilote'")["name"]:
         assert plain(name) in page, name
-    assert set(signatories.query("category == 'co-pilote'")["name"]) == {"Saint-Étienne Métropole", "État"}
+    co_pilots = signatories.query("category == 'co-pilote'")
+    assert set(co_pilots["name"]) == {"Saint-Étienne Métropole", "État"}
+    assert all(note.startswith("Interpretation:") for note in co_pilots["note"])
 
 
 def test_published_sirens_are_valid_sourced_and_only_those_verified():
@@ -146,3 +156,18 @@ def test_every_cited_source_is_in_the_sources_table():
             if column.endswith("source_id") and path.stem != "sources":
                 cited |= set(df[column]) - {""}
     assert cited == sources
+
+
+def test_values_taken_from_the_reference_facts_are_there_with_their_confidence():
+    facts = plain((ROOT / "docs" / "reference-facts.md").read_text(encoding="utf-8"))
+    signatories = table("signatories")
+    for _, row in signatories[signatories["siren"] != ""].iterrows():
+        line = next((l for l in facts.splitlines() if row["siren"] in l), "")
+        assert f"| {row['siren_confidence']} |" in line or "244200770" == row["siren"], row["signatory_id"]
+    assert "SIREN 244200770 (S" in facts
+    contract = table("contract").iloc[0]
+    assert (contract["assises_start_date"], contract["assises_end_date"]) == ("2023-11-07", "2023-11-08")
+    assert "7 and 8 November 2023 (A" in facts
+    assert f'co-piloté par {contract["co_pilots"]}' in facts
+    for _, commune in table("communes").iterrows():
+        assert f"| {commune['name']} | {commune['commune_code']} |" in facts

@@ -8,6 +8,7 @@ import sys
 import tempfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
@@ -82,6 +83,22 @@ def test_damaged_raw_never_crashes_and_a_failed_build_publishes_nothing(case):
             assert published_bytes(project) == before
         else:
             assert CliRunner().invoke(main, ["validate", str(project / "datapackage.json")]).exit_code == 0
+
+
+def test_a_build_waits_for_the_lock_of_a_build_under_way(project):
+    from filelock import FileLock
+
+    path = project / "raw" / "defis.csv"
+    path.write_bytes(path.read_bytes().replace(b"le sport", b"les sports"))
+    before = published_bytes(project)
+    command = [sys.executable, "-m", "contratville_data", "build", "--quiet", "--root", str(project)]
+    with FileLock(str(project / ".build.lock")):
+        waiting = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        with pytest.raises(subprocess.TimeoutExpired):
+            waiting.wait(timeout=5)
+        assert published_bytes(project) == before, "nothing is published while another build holds the lock"
+    assert waiting.wait(timeout=120) == 0
+    assert b"les sports" in (project / "build" / "defis.csv").read_bytes()
 
 
 def test_two_builds_at_the_same_time_do_not_interleave(project):

@@ -67,6 +67,10 @@ CASES = {
     "bad-boolean": ("neighbourhoods.csv", mutate(b",1,false,", b",1,non,"), "type", 2, "true or false"),
     "bad-date": ("contract.csv", mutate(b"2024-07-10", b"10/07/2024"), "type", 2, "YYYY-MM-DD"),
     "impossible-date": ("contract.csv", mutate(b"2024-07-10", b"2024-02-30"), "type", 2, "YYYY-MM-DD"),
+    "control-character": ("communes.csv", mutate(b",Firminy,", b",Fir\x07miny,"), "control-character", 4,
+                          "control character"),
+    "period-reversed": ("contract.csv", mutate(b",2024,2030,", b",2031,2030,"), "period", 2,
+                        "period_start_year is after period_end_year"),
     "missing-required": ("communes.csv", mutate(b"42095,Firminy,", b"42095,,"), "required", 4, "required"),
     "stated-total": ("contract.csv", mutate(b",32,11,", b",33,11,"), "stated-total", None,
                      "32 rows, but the source states 33"),
@@ -142,3 +146,36 @@ def test_no_published_cell_could_run_as_a_formula():
             for row in csv.reader(handle):
                 for cell in row:
                     assert not cell[:1] in ("=", "+", "-", "@", "\t", "\r"), (path.name, cell)
+
+
+def test_a_boolean_hint_shows_the_value_as_it_is_written(project):
+    path = project / "raw" / "neighbourhoods.csv"
+    path.write_bytes(path.read_bytes().replace(b",1,false,", b",1,False,"))
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 1
+    assert "value 'False': not true or false [type]" in result.output
+    assert "hint: write it like false" in result.output
+
+
+@pytest.mark.parametrize("damage, expected", [
+    (lambda text: text.replace('"primaryKey"', '"primaryKey":', 1), "schemas/defis.schema.json:"),
+    (lambda text: text.replace('"type": "integer"', '"type": "year"', 1), "type not supported by this package"),
+    (lambda text: text.replace('"resource": "sources"', '"resource": "origins"', 1),
+     "foreign key does not point at a table's primary key"),
+])
+def test_a_broken_schema_is_reported_not_raised(project, damage, expected):
+    path = project / "schemas" / "defis.schema.json"
+    path.write_text(damage(path.read_text(encoding="utf-8")), encoding="utf-8")
+    before = published_bytes(project)
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 1, result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit)
+    assert expected in result.output and "Traceback" not in result.output
+    assert published_bytes(project) == before
+
+
+def test_a_changelog_without_a_release_entry_is_reported_not_raised(project):
+    (project / "CHANGELOG.md").write_text("# Changelog\n", encoding="utf-8")
+    result = CliRunner().invoke(main, ["build", "--root", str(project)])
+    assert result.exit_code == 1
+    assert "error: CHANGELOG.md: no release entry [changelog]" in result.output

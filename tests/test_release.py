@@ -84,7 +84,7 @@ def test_the_zip_is_sorted_dated_by_the_changelog_and_reproducible(released, che
 
 def test_dcat_describes_one_dataset_and_one_distribution_per_file(released):
     import rdflib
-    from rdflib.namespace import DCAT, DCTERMS, RDF, XSD
+    from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
 
     spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
     graph = rdflib.Graph().parse(released / "dcat.jsonld", format="json-ld")
@@ -102,7 +102,7 @@ def test_dcat_describes_one_dataset_and_one_distribution_per_file(released):
     assert str(graph.value(temporal, DCAT.startDate)) == contract["period_start_year"]
     assert str(graph.value(temporal, DCAT.endDate)) == contract["period_end_year"]
     [publisher] = [c for c in DESCRIPTOR["contributors"] if "publisher" in c["roles"]]
-    assert str(graph.value(dataset, DCTERMS.publisher)) == publisher["path"]
+    assert str(graph.value(graph.value(dataset, DCTERMS.publisher), FOAF.name)) == publisher["title"]
 
     distributions = set(graph.subjects(RDF.type, DCAT.Distribution))
     assert set(graph.objects(dataset, DCAT.distribution)) == distributions
@@ -127,7 +127,7 @@ def test_ckan_package_is_mapped_from_the_descriptor_and_completed(released):
     assert "id" not in package, "the descriptor's URN is not a CKAN id"
     extras = {extra["key"]: extra["value"] for extra in package["extras"]}
     assert extras["identifier"] == DESCRIPTOR["id"]
-    assert extras["publisher_name"] == "Saint-Étienne Métropole"
+    assert extras["publisher_name"] == "contratville-data developers"
     assert package["maintainer"] == "contratville-data developers"
     assert len(package["resources"]) == len(DESCRIPTOR["resources"])
     for resource, ckan in zip(DESCRIPTOR["resources"], package["resources"]):
