@@ -1,19 +1,24 @@
 """Validate a published package: descriptor, paths, sizes and hashes, CSVs, Parquet twins.
 
-Frictionless checks the descriptor and every CSV resource (types, constraints, primary and foreign
-keys). It is given only the CSVs: it reads Parquet slowly, mis-types nullable integers and never
+Frictionless checks the descriptor and judges every CSV resource (types, constraints, primary and
+foreign keys). A CSV resource that vectorised Arrow checks prove valid (see ``csvproof``) is not
+read again by frictionless: those checks are at least as strict as frictionless's, so its report is
+unchanged, and only resources with a problem, or outside what the proof covers, are read row by row.
+Frictionless is given only the CSVs: it reads Parquet slowly, mis-types nullable integers and never
 checks a Parquet hash, so Parquet files are compared with their CSV twins through Arrow instead, and
-every declared size and hash is checked here, each file read once.
+every declared size and hash is checked here. Each file is mapped into memory once and shared by
+the hash, the proof and the twin check.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .problems import Problem
-from .write import file_hash
 
 #: Default bounds for packages of unknown origin.
 MAX_DESCRIPTOR_BYTES = 10 * 1024**2
@@ -61,13 +66,7 @@ def validate_package(descriptor_path: Path, *, allow_remote: bool = False, max_f
     report.problems += _descriptor_problems(descriptor)
     if report.problems:
         return report
-    for resource in local:
-        report.problems += _integrity_problems(resource, root)
-    csvs = [r for r in descriptor["resources"] if r.get("format") == "csv"]
-    report.problems += _frictionless_problems(descriptor, csvs, root, max_rows, max_problems)
-    for resource in local:
-        if resource.get("format") == "parquet":
-            report.problems += _twin_problems(resource, csvs, root, max_problems)
+    report.problems += _data_problems(descriptor, local, root, max_rows, max_problems)
     del report.problems[max_problems:]
     return report
 
@@ -141,32 +140,120 @@ def _path_problems(resource: dict, root: Path, allow_remote: bool, max_file_byte
     return problems
 
 
-def _integrity_problems(resource: dict, root: Path) -> list[Problem]:
+def _map(path: Path):
+    """The file's bytes, mapped into memory: read from disk once, whatever reads them."""
+    import pyarrow as pa
+
+    return pa.memory_map(str(path)).read_buffer()
+
+
+def _ref(resource: dict) -> str | None:
+    """A key for the resource's schema: its path, or its inline descriptor as JSON."""
+    schema = resource.get("schema")
+    return schema if isinstance(schema, str) or schema is None else json.dumps(schema, sort_keys=True)
+
+
+def _schemas(resources: list[dict], root: Path) -> dict[str, dict]:
+    """Each Table Schema of the local resources, read once; one that does not parse is left to frictionless."""
+    schemas = {}
+    for resource in resources:
+        schema = resource.get("schema")
+        if isinstance(schema, dict):
+            schemas[_ref(resource)] = schema
+        elif isinstance(schema, str) and not _is_remote(schema) and schema not in schemas:
+            try:
+                schemas[schema] = json.loads((root / schema).read_text(encoding="utf-8"))
+            except (UnicodeDecodeError, json.JSONDecodeError):
+                continue
+    return schemas
+
+
+def _data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max_problems: int) -> list[Problem]:
+    """Sizes and hashes; the CSVs, proven valid or judged by frictionless; the Parquet twins.
+
+    A proven CSV is compared with its Parquet twins as soon as it is proven, and both files are then
+    released, so memory holds about one table at a time (and the keys other tables reference).
+    """
+    from .csvproof import prove_valid
+
+    data = {resource["path"]: _map(root / resource["path"]) for resource in local}
+    users = Counter(resource["path"] for resource in local)
+    problems = [p for resource in local for p in _integrity_problems(resource, data[resource["path"]])]
+    schemas = _schemas(local, root)
+    csvs = [r for r in descriptor["resources"] if r.get("format") == "csv"]
+    twins = {id(r): next((c for c in csvs if c.get("schema") == r.get("schema")), None)
+             for r in local if r.get("format") == "parquet"}
+    twin_problems: dict[int, list[Problem]] = {}
+    proven = set()
+    names = [r.get("name") for r in csvs]
+    if max_rows is None and all(isinstance(n, str) for n in names) and len(set(names)) == len(names):
+        local_csvs = {r["name"]: r for r in csvs if r in local}
+        tables = prove_valid(list(local_csvs.values()), {n: schemas.get(_ref(r)) for n, r in local_csvs.items()},
+                             lambda name: data[local_csvs[name]["path"]])
+        for name, table in tables:
+            proven.add(name)
+            done = [local_csvs[name]]
+            for resource in local:
+                if id(resource) in twins and twins[id(resource)] is local_csvs[name]:
+                    twin_problems[id(resource)] = _twin_problems(resource, local_csvs[name], schemas, data, table,
+                                                                 max_problems)
+                    done.append(resource)
+            for resource in done:
+                users[resource["path"]] -= 1
+                if not users[resource["path"]]:
+                    del data[resource["path"]]
+    problems += _frictionless_problems(descriptor, csvs, root, proven, max_rows, max_problems)
+    for resource in local:
+        if id(resource) in twins:
+            found = twin_problems.get(id(resource))
+            problems += _twin_problems(resource, twins[id(resource)], schemas, data, None, max_problems) \
+                if found is None else found
+    return problems
+
+
+def _integrity_problems(resource: dict, data) -> list[Problem]:
     """Declared bytes and hash against the file."""
-    path = root / resource["path"]
     problems = []
-    if "bytes" in resource and resource["bytes"] != path.stat().st_size:
-        problems.append(Problem("byte-count", f"declares {resource['bytes']} bytes, the file has "
-                                f"{path.stat().st_size}", resource=resource.get("name"), file=resource["path"]))
+    if "bytes" in resource and resource["bytes"] != data.size:
+        problems.append(Problem("byte-count", f"declares {resource['bytes']} bytes, the file has {data.size}",
+                                resource=resource.get("name"), file=resource["path"]))
     if "hash" in resource:
         declared = resource["hash"] if ":" in resource["hash"] else f"md5:{resource['hash']}"
         algorithm = declared.split(":", 1)[0]
-        actual = file_hash(path, algorithm)
+        try:
+            actual = f"{algorithm}:{hashlib.new(algorithm, data).hexdigest()}"
+        except ValueError:
+            actual = f"no {algorithm!r} algorithm to compute it with"
         if actual != declared:
             problems.append(Problem("hash-count", f"declares hash {declared}, the file has {actual}",
                                     resource=resource.get("name"), file=resource["path"]))
     return problems
 
 
-def _frictionless_problems(descriptor: dict, csvs: list[dict], root: Path, max_rows, max_problems) -> list[Problem]:
-    """Frictionless on the CSV resources only; sizes and hashes are already checked."""
-    from frictionless import Package
+def _frictionless_problems(descriptor: dict, csvs: list[dict], root: Path, proven: dict, max_rows,
+                           max_problems) -> list[Problem]:
+    """Frictionless on the CSV resources not proven valid; sizes and hashes are already checked."""
+    from frictionless import FrictionlessException, Package
 
     if not csvs:
         return []
     resources = [{k: v for k, v in r.items() if k not in ("bytes", "hash")} for r in csvs]
     package = Package({**descriptor, "resources": resources}, basepath=str(root))
-    report = package.validate(limit_errors=max_problems, limit_rows=max_rows)
+    pending = [r["name"] for r in csvs if r.get("name") not in proven]
+    if len(pending) == len(csvs):
+        return _problems(package.validate(limit_errors=max_problems, limit_rows=max_rows))
+    try:
+        package.to_descriptor(validate=True)  # the metadata check Package.validate starts with
+    except FrictionlessException as err:
+        return [Problem(e.type, e.message, file="datapackage.json") for e in err.to_errors()]
+    problems = []
+    for name in pending:
+        problems += _problems(package.validate(name=name, limit_errors=max_problems, limit_rows=max_rows))
+    return problems
+
+
+def _problems(report) -> list[Problem]:
+    """A frictionless report as problems."""
     problems = [Problem(e.type, e.message, file="datapackage.json") for e in report.errors]
     for task in report.tasks:
         for error in task.errors:
@@ -181,26 +268,29 @@ def _frictionless_problems(descriptor: dict, csvs: list[dict], root: Path, max_r
     return problems
 
 
-def _twin_problems(resource: dict, csvs: list[dict], root: Path, max_problems: int) -> list[Problem]:
-    """A Parquet file must hold exactly its CSV twin's rows, with the types its schema implies."""
+def _twin_problems(resource: dict, twin: dict | None, schemas: dict, data: dict, csv_table,
+                   max_problems: int) -> list[Problem]:
+    """A Parquet file must hold exactly its CSV twin's rows, with the types its schema implies.
+
+    ``twin`` is the CSV resource with the same schema; ``csv_table`` its typed table when proven valid.
+    """
+    import pyarrow as pa
+    import pyarrow.compute as pc
     import pyarrow.parquet as pq
 
-    from .schemas import TableSchema
+    from .csvproof import arrow_types
 
     name = resource.get("name")
-    schema_ref = resource.get("schema")
-    twin = next((r for r in csvs if r.get("schema") == schema_ref), None)
-    schema_descriptor = json.loads((root / schema_ref).read_text(encoding="utf-8")) if isinstance(schema_ref, str) \
-        else schema_ref
-    schema = TableSchema(name, root / (twin or resource)["path"], schema_descriptor)
-    expected = schema.arrow_schema()
+    schema = schemas.get(_ref(resource))
+    expected_types = arrow_types(schema) if isinstance(schema, dict) else None
+    if expected_types is None:
+        return []  # frictionless reports the schema's own problems
     try:
-        table = pq.read_table(root / resource["path"])
+        table = pq.ParquetFile(pa.BufferReader(data[resource["path"]])).read()  # read_table imports pandas
     except Exception as err:  # pyarrow raises several types for unreadable files
         return [Problem("parquet", f"cannot read the Parquet file: {err}", resource=name, file=resource["path"])]
     problems = []
     actual_types = {f.name: f.type for f in table.schema}
-    expected_types = {f.name: f.type for f in expected}
     if actual_types != expected_types:
         for column in sorted(set(actual_types) | set(expected_types)):
             if actual_types.get(column) != expected_types.get(column):
@@ -208,21 +298,18 @@ def _twin_problems(resource: dict, csvs: list[dict], root: Path, max_problems: i
                                         f"{expected_types.get(column)}", resource=name, file=resource["path"],
                                         field=column))
         return problems
-    if twin is None:
-        return problems
-    csv_table = read_csv_arrow(root / twin["path"], expected)
+    if csv_table is None and twin is not None and twin["path"] in data:
+        csv_table = read_csv_arrow(data[twin["path"]], expected_types, schema.get("missingValues", [""]))
     if csv_table is None:
         return problems  # the CSV's own problems are reported by frictionless
-    table = table.select(expected.names)
+    table = table.select(list(expected_types))
     if table.num_rows != csv_table.num_rows:
         return [Problem("parquet-twin", f"{table.num_rows} rows, its CSV twin {twin['path']} has "
                         f"{csv_table.num_rows}", resource=name, file=resource["path"])]
-    for column in expected.names:
+    for column in expected_types:
         left, right = table[column], csv_table[column]
         if left.equals(right):
             continue
-        import pyarrow.compute as pc
-
         differs = pc.invert(pc.fill_null(pc.equal(left, right), False))
         same_null = pc.and_(pc.is_null(left), pc.is_null(right))
         differs = pc.and_(differs, pc.invert(same_null))
@@ -234,16 +321,17 @@ def _twin_problems(resource: dict, csvs: list[dict], root: Path, max_problems: i
     return problems
 
 
-def read_csv_arrow(path: Path, schema):
-    """A published CSV read with Arrow into the given schema; None if it does not parse."""
+def read_csv_arrow(data, types: dict, missing_values: list):
+    """A CSV's bytes read with Arrow into the given column types; None if it does not parse."""
     import pyarrow as pa
     from pyarrow import csv
 
-    options = csv.ConvertOptions(column_types={f.name: f.type for f in schema}, null_values=[""],
-                                 strings_can_be_null=True, true_values=["true"], false_values=["false"],
-                                 quoted_strings_can_be_null=False)
-    try:
-        table = csv.read_csv(path, convert_options=options)
-    except (pa.ArrowInvalid, pa.ArrowTypeError):
+    if not isinstance(missing_values, list) or not all(isinstance(v, str) for v in missing_values):
         return None
-    return table.select(schema.names) if set(schema.names) <= set(table.column_names) else None
+    options = csv.ConvertOptions(column_types=types, null_values=missing_values, strings_can_be_null=True,
+                                 quoted_strings_can_be_null=True, true_values=["true"], false_values=["false"])
+    try:
+        table = csv.read_csv(pa.BufferReader(data), convert_options=options)
+    except pa.ArrowException:
+        return None
+    return table.select(list(types)) if set(types) <= set(table.column_names) else None
