@@ -20,7 +20,8 @@ from typing import Callable
 from .problems import ProblemsFound
 
 #: Files and folders of the checkout that the zip carries besides the descriptor's own files.
-BUNDLED = ("README.md", "LICENSE", "CHANGELOG.md", "docs", "schemas")
+BUNDLED = ("README.md", "LICENSE", "CHANGELOG.md", "docs/data-dictionary.md", "docs/errors.md",
+           "docs/reference-facts.md", "schemas")
 #: Names of the files written beside the zip.
 DCAT_FILE, CKAN_FILE, NOTES_FILE = "dcat.jsonld", "ckan.json", "RELEASE_NOTES.md"
 
