@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -114,3 +115,11 @@ def test_every_command_is_documented_in_the_readme():
             for option in param.opts:
                 if option.startswith("--") and option != "--help":
                     assert option in readme, f"{name} {option}"
+
+
+def test_the_readme_quick_start_output_is_what_the_code_prints(capsys):
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    section = readme.split("### Use it", 1)[1]
+    code, shown = re.search(r"```python\n(.*?)```\s*```\n(.*?)```", section, re.DOTALL).groups()
+    exec(compile(code, "README.md", "exec"), {})
+    assert capsys.readouterr().out == shown
