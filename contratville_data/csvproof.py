@@ -51,7 +51,8 @@ CONSTRAINTS = {
 STRICT_FORMS = {
     "integer": r"^-?[0-9]+$",
     "boolean": r"^(true|false)$",
-    "date": r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$",
+    # year 0000 parses in Arrow but not in Python's datetime, which frictionless uses
+    "date": r"^([1-9][0-9]{3}|0[1-9][0-9]{2}|00[1-9][0-9]|000[1-9])-[0-9]{2}-[0-9]{2}$",
 }
 #: Pattern syntax that RE2 and Python's ``re`` read differently: POSIX classes and nested sets,
 #: ``{,n}`` (a literal for RE2), and everything introduced by ``(?`` (flags, lookarounds, groups).
@@ -119,6 +120,9 @@ def _provable(resource: dict, schema) -> bool:
     # Without a declared encoding frictionless guesses one, and may not guess UTF-8.
     if (resource.get("format"), resource.get("type", "table"), resource.get("scheme", "file")) != \
             ("csv", "table", "file") or str(resource.get("encoding")).lower() not in ("utf-8", "utf8"):
+        return False
+    # frictionless guesses compression from the extension (.zip, .gz...): only plain .csv paths here
+    if not isinstance(resource.get("path"), str) or not resource["path"].lower().endswith(".csv"):
         return False
     missing = schema.get("missingValues", [""])
     fields = schema.get("fields")

@@ -202,7 +202,9 @@ def _data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, ma
                 users[resource["path"]] -= 1
                 if not users[resource["path"]]:
                     del data[resource["path"]]
-    problems += _frictionless_problems(descriptor, csvs, root, proven, max_rows, max_problems)
+    judged = [r for r in descriptor["resources"]
+              if r.get("format") != "parquet" or (r in local and twins.get(id(r)) is None)]
+    problems += _frictionless_problems(descriptor, judged, root, proven, max_rows, max_problems)
     for resource in local:
         if id(resource) in twins:
             found = twin_problems.get(id(resource))
@@ -230,18 +232,20 @@ def _integrity_problems(resource: dict, data) -> list[Problem]:
     return problems
 
 
-def _frictionless_problems(descriptor: dict, csvs: list[dict], root: Path, proven: dict, max_rows,
+def _frictionless_problems(descriptor: dict, judged: list[dict], root: Path, proven: set, max_rows,
                            max_problems) -> list[Problem]:
-    """Frictionless on the CSV resources not proven valid; sizes and hashes are already checked."""
+    """Frictionless on the judged resources not proven valid; sizes and hashes are already checked.
+
+    Judged are every resource but the Parquet twins (compared with their CSVs instead); the package
+    frictionless sees holds every resource, so that a foreign key may reference any of them.
+    """
     from frictionless import FrictionlessException, Package
 
-    if not csvs:
+    if not judged:
         return []
-    resources = [{k: v for k, v in r.items() if k not in ("bytes", "hash")} for r in csvs]
+    resources = [{k: v for k, v in r.items() if k not in ("bytes", "hash")} for r in descriptor["resources"]]
     package = Package({**descriptor, "resources": resources}, basepath=str(root))
-    pending = [r["name"] for r in csvs if r.get("name") not in proven]
-    if len(pending) == len(csvs):
-        return _problems(package.validate(limit_errors=max_problems, limit_rows=max_rows))
+    pending = [r["name"] for r in judged if r.get("name") not in proven]
     try:
         package.to_descriptor(validate=True)  # the metadata check Package.validate starts with
     except FrictionlessException as err:
@@ -291,6 +295,10 @@ def _twin_problems(resource: dict, twin: dict | None, schemas: dict, data: dict,
         return [Problem("parquet", f"cannot read the Parquet file: {err}", resource=name, file=resource["path"])]
     problems = []
     actual_types = {f.name: f.type for f in table.schema}
+    if list(actual_types) != list(expected_types) and actual_types == expected_types:
+        return [Problem("parquet-type", "columns are not in the schema's order", resource=name,
+                        file=resource["path"], value=",".join(actual_types),
+                        hint=f"write the columns as {','.join(expected_types)}")]
     if actual_types != expected_types:
         for column in sorted(set(actual_types) | set(expected_types)):
             if actual_types.get(column) != expected_types.get(column):
@@ -314,11 +322,20 @@ def _twin_problems(resource: dict, twin: dict | None, schemas: dict, data: dict,
         same_null = pc.and_(pc.is_null(left), pc.is_null(right))
         differs = pc.and_(differs, pc.invert(same_null))
         for index in pc.indices_nonzero(differs).to_pylist()[:max_problems]:
-            problems.append(Problem("parquet-twin", f"differs from its CSV twin ({right[index].as_py()!r})",
+            problems.append(Problem("parquet-twin", f"differs from its CSV twin ({_cell(right, index)})",
                                     resource=name, file=resource["path"], row=index + 1, line=index + 2,
-                                    field=column,
-                                    value=str(left[index].as_py())))
+                                    field=column, value=_cell(left, index)))
     return problems
+
+
+def _cell(column, index: int) -> str:
+    """One value as text; Arrow holds some (a date in year 0) that Python cannot."""
+    try:
+        return str(column[index].as_py())
+    except (OverflowError, ValueError):
+        import pyarrow as pa
+
+        return column.slice(index, 1).cast(pa.string())[0].as_py()
 
 
 def read_csv_arrow(data, types: dict, missing_values: list):

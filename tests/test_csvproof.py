@@ -19,7 +19,7 @@ from .test_synthetic import synthetic
 
 TABLES = ("communes", "contract", "neighbourhood_communes", "signatories", "sources")
 #: Cells that frictionless reads differently from a plain reading, or that break a type or pattern.
-TRICKY = ["", " ", "true", "True", "1", "+1", " 1", "1 ", "01", "1.0", "1_000", "-0", "99999999999999999999",
+TRICKY = ["0000-01-01", "", " ", "true", "True", "1", "+1", " 1", "1 ", "01", "1.0", "1_000", "-0", "99999999999999999999",
           "2024-02-30", "2024-7-1", " 2024-07-10", "2024-07-10", "42000", "42000\n", "٤٢٠٠٠", "2A001", "2a001",
           "A", "S", "a", "co-pilote", "commune", "x-1", "X-1", "x--1", "\x00", '"', "é"]
 ALPHABET = "0123456789aAzé٣ -+_.,;\"'\t\n\r"

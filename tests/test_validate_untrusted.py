@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 
 import pytest
 from click.testing import CliRunner
@@ -116,3 +117,72 @@ def test_a_descriptor_without_resources_is_invalid(project):
     path.write_text(json.dumps({"name": "x"}), encoding="utf-8")
     code, report = validate(path)
     assert code == 1 and report["problems"][0]["type"] == "descriptor"
+
+
+def _rehash(project, descriptor):
+    """Declare the files' current sizes and hashes, so that only the change under test is wrong."""
+    import hashlib
+
+    for resource in descriptor["resources"]:
+        data = (project / resource["path"]).read_bytes()
+        resource["hash"] = "sha256:" + hashlib.sha256(data).hexdigest()
+        if "bytes" in resource:
+            resource["bytes"] = len(data)
+
+
+def _tamper(project, change):
+    path = project / "datapackage.json"
+    descriptor = json.loads(path.read_text(encoding="utf-8"))
+    change(descriptor)
+    _rehash(project, descriptor)
+    path.write_text(json.dumps(descriptor), encoding="utf-8")
+    return path
+
+
+def _resource(descriptor, name):
+    return next(r for r in descriptor["resources"] if r["name"] == name)
+
+
+def test_a_date_frictionless_cannot_read_is_its_type_error_not_a_crash(project):
+    path = project / "build" / "sources.csv"
+    path.write_bytes(path.read_bytes().replace(b",2026-11-28,", b",0000-01-01,", 1))
+    code, report = validate(_tamper(project, lambda d: None))
+    assert code == 1
+    assert ("type-error", "sources", "transcribed_on") in {(p["type"], p["resource"], p["field"])
+                                                           for p in report["problems"]}
+
+
+def test_a_csv_whose_name_says_compressed_is_read_as_frictionless_reads_it(project):
+    (project / "build" / "defis.csv").rename(project / "build" / "defis.csv.gz")
+    code, report = validate(_tamper(project, lambda d: _resource(d, "defis").update(path="build/defis.csv.gz")))
+    assert code == 1 and report["problems"][0]["type"] == "compression-error"
+
+
+def test_a_table_without_a_declared_format_is_still_checked(project):
+    path = project / "build" / "defis.csv"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines) + lines[1].replace(b"agit,", b"agot,"))
+    code, report = validate(_tamper(project, lambda d: _resource(d, "defis").pop("format")))
+    assert code == 1 and "unique-error" in {p["type"] for p in report["problems"]}
+
+
+def test_a_parquet_file_without_a_csv_twin_is_checked_by_frictionless(project):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(project / "build" / "communes.parquet")
+    pq.write_table(pa.concat_tables([table, table.slice(0, 1)]), project / "build" / "communes.parquet")
+    shutil.copy(project / "schemas" / "communes.schema.json", project / "schemas" / "copy.schema.json")
+    code, report = validate(_tamper(project, lambda d: _resource(d, "communes-parquet")
+                                    .update(schema="schemas/copy.schema.json")))
+    assert code == 1 and "primary-key" in {p["type"] for p in report["problems"]}
+
+
+def test_parquet_columns_out_of_order_are_reported(project):
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(project / "build" / "communes.parquet")
+    pq.write_table(table.select(table.column_names[::-1]), project / "build" / "communes.parquet")
+    code, report = validate(_tamper(project, lambda d: None))
+    assert code == 1
+    assert [(p["type"], p["resource"]) for p in report["problems"]] == [("parquet-type", "communes-parquet")]
