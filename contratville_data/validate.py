@@ -192,6 +192,7 @@ def _data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, ma
                              lambda name: data[local_csvs[name]["path"]])
         for name, table in tables:
             proven.add(name)
+            problems += _identifier_problems(local_csvs[name], schemas.get(_ref(local_csvs[name])), table)
             done = [local_csvs[name]]
             for resource in local:
                 if id(resource) in twins and twins[id(resource)] is local_csvs[name]:
@@ -206,10 +207,44 @@ def _data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, ma
               if r.get("format") != "parquet" or (r in local and twins.get(id(r)) is None)]
     problems += _frictionless_problems(descriptor, judged, root, proven, max_rows, max_problems)
     for resource in local:
+        schema = schemas.get(_ref(resource))
+        if resource.get("format") == "csv" and resource.get("name") not in proven and isinstance(schema, dict):
+            import pyarrow as pa
+
+            types = {f["name"]: pa.string() for f in schema.get("fields", []) if f.get("identifier") == "siren"}
+            if types:
+                table = read_csv_arrow(data[resource["path"]], types, schema.get("missingValues", [""]))
+                problems += _identifier_problems(resource, schema, table)
+    for resource in local:
         if id(resource) in twins:
             found = twin_problems.get(id(resource))
             problems += _twin_problems(resource, twins[id(resource)], schemas, data, None, max_problems) \
                 if found is None else found
+    return problems
+
+
+def _identifier_problems(resource: dict, schema, table) -> list[Problem]:
+    """SIRENs (fields annotated ``"identifier": "siren"``) must pass their Luhn check digit.
+
+    Frictionless checks the nine-digit pattern; the check digit is this package's own rule.
+    """
+    import pyarrow.compute as pc
+    from stdnum.fr import siren
+
+    problems = []
+    if table is None or not isinstance(schema, dict):
+        return problems
+    for field in schema.get("fields", []):
+        if field.get("identifier") != "siren" or field.get("name") not in table.column_names:
+            continue
+        column = table[field["name"]].cast("string")
+        for value in pc.unique(column).to_pylist():
+            if value is None or len(value) != 9 or not value.isdigit() or siren.is_valid(value):
+                continue
+            for index in pc.indices_nonzero(pc.fill_null(pc.equal(column, value), False)).to_pylist():
+                problems.append(Problem("check-digit", "not a valid SIREN (Luhn check digit fails)",
+                                        resource=resource.get("name"), file=resource["path"], row=index + 1,
+                                        line=index + 2, field=field["name"], value=value))
     return problems
 
 

@@ -186,3 +186,23 @@ def test_parquet_columns_out_of_order_are_reported(project):
     code, report = validate(_tamper(project, lambda d: None))
     assert code == 1
     assert [(p["type"], p["resource"]) for p in report["problems"]] == [("parquet-type", "communes-parquet")]
+
+
+@pytest.mark.parametrize("also_break_enum", [False, True])
+def test_a_siren_with_a_wrong_check_digit_is_reported(project, also_break_enum):
+    path = project / "build" / "signatories.csv"
+    text = path.read_text(encoding="utf-8").replace("130005481", "130005482")
+    if also_break_enum:  # then frictionless, not the Arrow proof, judges the file
+        text = text.replace(",bailleur social,", ",bailleurs,", 1)
+    path.write_text(text, encoding="utf-8")
+
+    def csv_only(descriptor):
+        descriptor["resources"] = [r for r in descriptor["resources"] if r["format"] == "csv"]
+
+    code, report = validate(_tamper(project, csv_only))
+    assert code == 1
+    found = [p for p in report["problems"] if p["type"] == "check-digit"]
+    assert [(p["resource"], p["field"], p["value"]) for p in found] == [("signatories", "siren", "130005482")]
+    lines = path.read_text(encoding="utf-8").splitlines()
+    assert "130005482" in lines[found[0]["line"] - 1]
+    assert ("constraint-error" in {p["type"] for p in report["problems"]}) is also_break_enum
