@@ -35,10 +35,10 @@ def write_parquet(df: pd.DataFrame, path: Path, schema: TableSchema) -> None:
     pq.write_table(table, path, compression="zstd", store_schema=True)
 
 
-def file_hash(path: Path, algorithm: str = "sha256") -> str:
-    """``<algorithm>:<hex>`` of a file, read in chunks."""
-    digest = hashlib.new(algorithm)
+def file_hash(path: Path) -> str:
+    """``sha256:<hex>`` of a file, read in chunks."""
+    digest = hashlib.sha256()
     with path.open("rb") as handle:
         for chunk in iter(lambda: handle.read(1 << 20), b""):
             digest.update(chunk)
-    return f"{algorithm}:{digest.hexdigest()}"
+    return f"sha256:{digest.hexdigest()}"
