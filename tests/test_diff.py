@@ -43,7 +43,7 @@ def test_a_package_is_identical_to_its_copy(project):
 
 def test_an_added_row_is_reported_with_its_key_as_a_string(project):
     with (project / "build" / "communes.csv").open("a", encoding="utf-8") as handle:
-        handle.write("01001,L'Abergement-Clémenciat,france-geojson-communes-42,sem-contrat-de-ville-2024-2030\n")
+        handle.write("01001,L'Abergement-Clémenciat,reference-facts,sem-contrat-de-ville-2024-2030\n")
     code, report = diff_json(PUBLISHED, project / "datapackage.json")
     assert code == 1 and report["identical"] is False
     communes = table(report, "communes")
