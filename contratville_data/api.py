@@ -3,30 +3,33 @@
 from __future__ import annotations
 
 import json
-from functools import lru_cache
 from pathlib import Path
 
 from .paths import data_root
 from .schemas import TableSchema
 
 
-@lru_cache(maxsize=None)
 def _package(root: Path) -> dict:
-    return json.loads((root / "datapackage.json").read_text(encoding="utf-8"))
+    """The published descriptor, read safely; ValueError saying why when it cannot be used."""
+    from .validate.descriptor import read_descriptor
+
+    descriptor, problems = read_descriptor(root / "datapackage.json")
+    if descriptor is None:
+        raise ValueError("; ".join(str(p) for p in problems))
+    return descriptor
 
 
 def _resources(root: Path) -> dict[str, dict]:
-    """The published tables: name -> {"csv": CSV resource, "parquet": its Parquet twin}."""
+    """The published tables: name -> {format name: resource}, twins paired by the format registry's naming rule."""
+    from .formats import PRIMARY, twin_table
+
     descriptor = _package(root)
-    tables: dict[str, dict] = {}
+    tables: dict[str, dict] = {r["name"]: {PRIMARY.name: r} for r in descriptor["resources"]
+                               if r.get("format") == PRIMARY.name}
     for resource in descriptor["resources"]:
-        if resource.get("format") == "csv":
-            tables[resource["name"]] = {"csv": resource}
-    for resource in descriptor["resources"]:
-        if resource.get("format") == "parquet":
-            twin = next((t for t in tables.values() if t["csv"]["schema"] == resource["schema"]), None)
-            if twin is not None:
-                twin["parquet"] = resource
+        table = twin_table(resource)
+        if table in tables:
+            tables[table][resource["format"]] = resource
     return tables
 
 
@@ -34,7 +37,7 @@ def _table(name: str, root: Path) -> tuple[dict, TableSchema]:
     tables = _resources(root)
     if name not in tables:
         raise ValueError(f"unknown table {name!r}; the tables are: {', '.join(sorted(tables))}")
-    resource = tables[name]["csv"]
+    resource = tables[name]["csv"]  # the primary format's resource carries the schema
     descriptor = json.loads((root / resource["schema"]).read_text(encoding="utf-8"))
     return tables[name], TableSchema(name, root / resource["schema"], descriptor)
 

@@ -10,10 +10,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
-from .problems import Problem, ProblemsFound
+from .datapackage import SCHEMA_DIR
+from .problems import Problem, raise_if
 
-#: The generated data dictionary, relative to the project root.
+#: The generated documents, relative to the project root.
 DICTIONARY = "docs/data-dictionary.md"
+ERRORS = "docs/errors.md"
+#: Everything a build publishes: build/ holds the data files and the published Table Schemas.
+PUBLISHED = ("build", "datapackage.json", DICTIONARY, ERRORS)
 
 
 @dataclass
@@ -42,23 +46,24 @@ def build(root: Path, *, check: bool = False, progress: Callable[[str], None] = 
                 result.stale = _differences(root, staging, result.files)
             else:
                 _publish(root, staging)
-                progress(f"published {len(result.files)} files: build/, datapackage.json, {DICTIONARY}")
+                progress(f"published {len(result.files)} files: {', '.join(PUBLISHED)}")
     return result
 
 
 def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> BuildResult:
     from .check import check_foreign_keys, check_schemas, check_values, frame, to_typed
-    from .describe import describe_package
-    from .dictionary import render_dictionary
-    from .metadata import package_metadata, project_version
+    from .datapackage import describe_package, published_schema, schema_path
+    from .formats import FORMATS
+    from .metadata import load_project
     from .read_raw import read_raw_table
-    from .rules import check_rules
-    from .schemas import load_order, load_schemas
+    from .rules import check_rules, check_snapshots
+    from .schemas import load_order
     from .validate import validate_package
-    from .write import write_csv, write_parquet
 
-    schemas = load_schemas(root / "schemas")
-    _raise_if(check_schemas(schemas))
+    project = load_project(root)
+    schemas = project.schemas
+    raise_if(check_schemas(schemas))
+    progress(f"checked the metadata of {len(schemas)} tables")
     labels = {name: f"raw/{name}.csv" for name in schemas}
     problems: list[Problem] = []
     frames, lines = {}, {}
@@ -70,40 +75,48 @@ def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> B
             problems += check_values(frames[name], lines[name], schemas[name], labels[name])
             progress(f"read {labels[name]}: {len(table.rows)} rows")
     readable = {name: schema for name, schema in schemas.items()
-                if name in frames and all(fk["reference"]["resource"] in frames for fk in schema.foreign_keys)}
+                if name in frames and all((fk["reference"]["resource"] or name) in frames for fk in schema.foreign_keys)}
     problems += check_foreign_keys(frames, lines, readable, labels)
-    _raise_if(problems)
+    raise_if(problems)
     problems += check_rules(frames, lines, labels)
-    _raise_if(problems)
+    problems += check_snapshots(frames["sources"], lines["sources"], labels["sources"], root)
+    raise_if(problems)
 
     result = BuildResult()
-    (staging / "build").mkdir()
+    (staging / SCHEMA_DIR).mkdir(parents=True)
     typed = {}
     for name, schema in schemas.items():
         typed[name] = to_typed(frames[name], schema)
-        write_csv(typed[name], staging / "build" / f"{name}.csv", schema)
-        write_parquet(typed[name], staging / "build" / f"{name}.parquet", schema)
+        for fmt in FORMATS:
+            fmt.write(typed[name], staging / fmt.path(name), schema)
+            result.files.append(fmt.path(name))
+        _write_json(staging / schema_path(name), published_schema(schema, project))
+        result.files.append(schema_path(name))
         result.tables[name] = len(typed[name])
-        result.files += [f"build/{name}.csv", f"build/{name}.parquet"]
     sources = typed["sources"].astype(object).where(typed["sources"].notna(), None).to_dict("records")
-    descriptor = describe_package(root, staging, schemas, sources)
-    shutil.copytree(root / "schemas", staging / "schemas")
-    (staging / "datapackage.json").write_text(json.dumps(descriptor, ensure_ascii=False, indent=2) + "\n",
-                                              encoding="utf-8")
+    _write_json(staging / "datapackage.json", describe_package(project, staging, sources))
     result.files.append("datapackage.json")
-    (staging / "docs").mkdir()
-    (staging / DICTIONARY).write_text(render_dictionary(package_metadata(root), project_version(root), schemas, typed),
-                                      encoding="utf-8")
-    result.files.append(DICTIONARY)
+    for path, text in _documents(project, typed).items():
+        (staging / path).parent.mkdir(parents=True, exist_ok=True)
+        (staging / path).write_text(text, encoding="utf-8")
+        result.files.append(path)
     progress(f"wrote {len(result.files)} files; validating them")
     report = validate_package(staging / "datapackage.json")
-    _raise_if(report.problems)
+    raise_if(report.problems)
     return result
 
 
-def _raise_if(problems: list[Problem]) -> None:
-    if problems:
-        raise ProblemsFound(problems)
+def _documents(project, typed: dict) -> dict[str, str]:
+    """The generated documents, by path: the data dictionary and the error reference."""
+    from .dictionary import render_dictionary
+    from .errors_doc import render_errors
+
+    return {DICTIONARY: render_dictionary(project.package, project.version, project.schemas, typed),
+            ERRORS: render_errors()}
+
+
+def _write_json(path: Path, document: dict) -> None:
+    path.write_text(json.dumps(document, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
 
 
 def _differences(root: Path, staging: Path, files: list[str]) -> list[str]:
@@ -111,17 +124,18 @@ def _differences(root: Path, staging: Path, files: list[str]) -> list[str]:
     stale = [f for f in files if not (root / f).is_file() or (root / f).read_bytes() != (staging / f).read_bytes()]
     published = root / "build"
     if published.is_dir():
-        stale += sorted(p.relative_to(root).as_posix() for p in published.iterdir()
-                        if p.relative_to(root).as_posix() not in files)
+        stale += sorted(p.relative_to(root).as_posix() for p in published.rglob("*")
+                        if p.is_file() and p.relative_to(root).as_posix() not in files)
     return stale
 
 
 def _publish(root: Path, staging: Path) -> None:
-    """Swap the staged build/, datapackage.json and data dictionary in place of the published ones."""
+    """Swap the staged build/, datapackage.json and generated documents in place of the published ones."""
     old = staging / "previous-build"
     if (root / "build").exists():
         os.replace(root / "build", old)
     os.replace(staging / "build", root / "build")
     os.replace(staging / "datapackage.json", root / "datapackage.json")
-    (root / DICTIONARY).parent.mkdir(exist_ok=True)
-    os.replace(staging / DICTIONARY, root / DICTIONARY)
+    for document in (DICTIONARY, ERRORS):
+        (root / document).parent.mkdir(exist_ok=True)
+        os.replace(staging / document, root / document)

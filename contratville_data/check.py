@@ -8,41 +8,58 @@ from __future__ import annotations
 import pandas as pd
 
 from .problems import Problem
-from .schemas import TYPE_MAP, TableSchema, csv_example
+from .schemas import TableSchema, csv_example
 
 #: Characters that make a spreadsheet run a cell as a formula (CSV injection).
 FORMULA_START = r"^[=+\-@\t\r]"
 #: Control characters no published cell may hold (line breaks inside quoted cells are allowed).
 CONTROL = r"[\x00-\x09\x0b-\x1f\x7f]"
+#: The written form of each type: ASCII digits only, no "-0", no leading zero, no separator.
 _TYPE_PATTERNS = {
-    "integer": (r"-?(0|[1-9]\d*)", "an integer (digits only, no leading zero, no separator)"),
-    "number": (r"-?(0|[1-9]\d*)(\.\d+)?([eE][-+]?\d+)?", "a number with a dot as decimal separator"),
+    "integer": (r"0|-?[1-9][0-9]*", "an integer (ASCII digits, no leading zero, no separator, no -0)"),
+    "number": (r"-?(0|[1-9][0-9]*)(\.[0-9]+)?([eE][-+]?[0-9]+)?", "a number with a dot as decimal separator"),
     "boolean": (r"true|false", "true or false"),
-    "date": (r"\d{4}-\d{2}-\d{2}", "a date written YYYY-MM-DD"),
+    "date": (r"[0-9]{4}-[0-9]{2}-[0-9]{2}", "a date written YYYY-MM-DD"),
 }
+#: The range of the 64-bit integers every reader (Parquet, pandas, SQL databases) holds exactly.
+INT64 = (-(2**63), 2**63 - 1)
 
 
 def check_schemas(schemas: dict[str, TableSchema]) -> list[Problem]:
-    """Each Table Schema against the Table Schema profile, with types this package maps and keys that resolve."""
+    """Each resolved Table Schema against the Table Schema standard (frictionless's profile)."""
     from frictionless import Schema
 
     problems = []
-    for name, schema in schemas.items():
-        label = f"schemas/{schema.path.name}"
+    for schema in schemas.values():
         for error in Schema.metadata_validate(schema.descriptor):
-            problems.append(Problem("schema", error.message, file=label))
-        for field in schema.fields:
-            if field.get("type") not in TYPE_MAP:
-                problems.append(Problem("schema", "type not supported by this package", file=label,
-                                        field=field.get("name"), value=str(field.get("type")),
-                                        hint="use one of: " + ", ".join(TYPE_MAP)))
-        for fk in schema.foreign_keys:
-            target = schemas.get(fk["reference"]["resource"])
-            if target is None or fk["reference"]["fields"] != target.primary_key:
-                problems.append(Problem("schema", "foreign key does not point at a table's primary key",
-                                        file=label, field=",".join(fk["fields"]),
-                                        value=f"{fk['reference']['resource']}.{','.join(fk['reference']['fields'])}"))
+            problems.append(Problem("metadata-profile", error.message, file=f"schemas/{schema.path.name}",
+                                    hint="see the Table Schema standard: https://datapackage.org/standard/table-schema/"))
     return problems
+
+
+def matches(s: pd.Series, pattern: str) -> pd.Series:
+    """Whether each present value matches the whole ``pattern``, with RE2 (linear time, whatever the pattern)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    array = pa.array(s.astype(object).where(s.notna(), None), type=pa.string())
+    matched = pc.match_substring_regex(array, f"^(?:{pattern})$")
+    return pd.Series(matched.to_numpy(zero_copy_only=False), index=s.index, dtype="boolean")
+
+
+def _numbers(s: pd.Series, kind: str) -> pd.Series:
+    """Checked integer or number cells as exact Int64 (or Float64), missing cells as NA."""
+    return s.map(int if kind == "integer" else float, na_action="ignore").astype(
+        "Int64" if kind == "integer" else "Float64")
+
+
+def _iso_date(value: str):
+    import datetime
+
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        return None
 
 
 def frame(table) -> pd.DataFrame:
@@ -68,7 +85,7 @@ def check_values(df: pd.DataFrame, lines: list[int], schema: TableSchema, label:
         present = s.notna()
         required = constraints.get("required") or name in schema.primary_key
         if required:
-            report(~present, "required", name, "value is required",
+            report(~present, "constraint-error", name, "value is required (constraint required)",
                    hint=f"fill in {field['title']!r}, e.g. {csv_example(field)}")
         report(present & (s.str.strip() != s), "whitespace", name, "leading or trailing spaces",
                hint="remove the spaces around the value")
@@ -81,27 +98,32 @@ def check_values(df: pd.DataFrame, lines: list[int], schema: TableSchema, label:
                    hint="reword the value so that it does not start with =, +, -, @, tab or carriage return")
         if kind in _TYPE_PATTERNS:
             pattern, wording = _TYPE_PATTERNS[kind]
-            bad = present & ~s.str.fullmatch(pattern).fillna(False)
+            bad = present & ~matches(s, pattern).fillna(False)
             if kind == "date":
-                parsed = pd.to_datetime(s.where(~bad), format="%Y-%m-%d", errors="coerce")
-                bad = bad | (present & ~bad & parsed.isna())
-            report(bad, "type", name, f"not {wording}", hint=f"write it like {csv_example(field)}")
+                bad = bad | (present & ~bad & s.where(present & ~bad).map(_iso_date, na_action="ignore").isna())
+            report(bad, "type-error", name, f"not {wording}", hint=f"write it like {csv_example(field)}")
+            if kind == "integer":
+                big = s.where(present & ~bad).map(lambda v: not INT64[0] <= int(v) <= INT64[1], na_action="ignore")
+                report(big.astype("boolean"), "type-error", name, "beyond the 64-bit integer range",
+                       hint=f"an integer lies between {INT64[0]} and {INT64[1]}")
+                bad = bad | big.astype("boolean").fillna(False)
             present = present & ~bad
         if "pattern" in constraints:
-            report(present & ~s.str.fullmatch(constraints["pattern"]).fillna(False), "pattern", name,
-                   f"does not match the pattern {constraints['pattern']}",
+            report(present & ~matches(s, constraints["pattern"]).fillna(False), "constraint-error", name,
+                   f"does not match the pattern {constraints['pattern']} (constraint pattern)",
                    hint=f"write it like {csv_example(field)}")
         if "enum" in constraints:
-            report(present & ~s.isin(constraints["enum"]), "enum", name, "not one of the allowed values",
+            report(present & ~s.isin(list(map(str, constraints["enum"]))), "constraint-error", name,
+                   "not one of the allowed values (constraint enum)",
                    hint="use one of: " + ", ".join(map(str, constraints["enum"])))
         if kind in ("integer", "number") and ({"minimum", "maximum"} & constraints.keys()):
-            numbers = pd.to_numeric(s.where(present), errors="coerce")
+            numbers = _numbers(s.where(present), kind)
             if "minimum" in constraints:
-                report(numbers < constraints["minimum"], "minimum", name,
-                       f"below the minimum {constraints['minimum']}")
+                report(numbers < constraints["minimum"], "constraint-error", name,
+                       f"below the minimum {constraints['minimum']} (constraint minimum)")
             if "maximum" in constraints:
-                report(numbers > constraints["maximum"], "maximum", name,
-                       f"above the maximum {constraints['maximum']}")
+                report(numbers > constraints["maximum"], "constraint-error", name,
+                       f"above the maximum {constraints['maximum']} (constraint maximum)")
         if field.get("identifier") == "siren":
             ok = s.where(present).map(_valid_siren, na_action="ignore").astype("boolean")
             report(present & ~ok.fillna(True), "check-digit", name, "not a valid SIREN (Luhn check digit fails)",
@@ -110,7 +132,7 @@ def check_values(df: pd.DataFrame, lines: list[int], schema: TableSchema, label:
             repeated = present & s.duplicated(keep="first")
             first = lines.groupby(s.where(present)).transform("min")
             for index in repeated[repeated].index:
-                problems.append(Problem("unique", f"value already used on line {first[index]}", file=label,
+                problems.append(Problem("unique-error", f"value already used on line {first[index]}", file=label,
                                         line=int(lines[index]), field=name, value=str(s[index]),
                                         hint="each value may appear once in this column"))
     problems += _check_primary_key(df, lines, schema, label)
@@ -149,7 +171,7 @@ def check_foreign_keys(frames: dict[str, pd.DataFrame], lines: dict[str, list[in
     for name, schema in schemas.items():
         df = frames[name]
         for fk in schema.foreign_keys:
-            target = fk["reference"]["resource"]
+            target = fk["reference"]["resource"] or name  # "" references the table itself
             child, parent = fk["fields"], fk["reference"]["fields"]
             present = df[child].notna().all(axis=1)
             keys = set(map(tuple, frames[target][parent].astype(str).itertuples(index=False)))
@@ -170,11 +192,11 @@ def to_typed(df: pd.DataFrame, schema: TableSchema) -> pd.DataFrame:
     for field in schema.fields:
         name, s = field["name"], df[field["name"]]
         if field["type"] in ("integer", "number"):
-            typed[name] = pd.to_numeric(s).astype(dtypes[name])
+            typed[name] = _numbers(s, field["type"]).astype(dtypes[name])
         elif field["type"] == "boolean":
             typed[name] = s.map({"true": True, "false": False}, na_action="ignore").astype(dtypes[name])
         elif field["type"] == "date":
-            typed[name] = pd.to_datetime(s, format="%Y-%m-%d").dt.date.astype(dtypes[name])
+            typed[name] = s.map(_iso_date, na_action="ignore").astype(dtypes[name])
         else:
             typed[name] = s.astype(dtypes[name])
     out = pd.DataFrame(typed)

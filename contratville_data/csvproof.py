@@ -37,7 +37,8 @@ SNIFFED_DELIMITERS = ",\t;|"
 #: Resource and schema properties that do not change how frictionless reads or checks the data.
 RESOURCE_KEYS = {"name", "type", "path", "scheme", "format", "mediatype", "encoding", "title", "description",
                  "bytes", "hash", "schema", "sources", "licenses"}
-SCHEMA_KEYS = {"$schema", "name", "title", "description", "fields", "missingValues", "primaryKey", "foreignKeys"}
+SCHEMA_KEYS = {"$schema", "name", "title", "description", "fields", "missingValues", "primaryKey", "foreignKeys",
+               "version", "homepage", "contributors", "created", "lastModified", "keywords", "countryCode"}
 #: ``identifier`` is this project's annotation (a SIREN check digit), which frictionless ignores.
 FIELD_KEYS = {"name", "type", "format", "title", "description", "example", "constraints", "identifier"}
 #: The constraints proven, by field type.

@@ -126,16 +126,16 @@ def read_package(path: Path) -> tuple[dict, dict[str, Table]]:
 
 
 def _read(path: Path, read) -> tuple[dict, dict[str, Table]]:
-    try:
-        descriptor = json.loads(read("datapackage.json"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise DiffError(f"{path}: the descriptor is not a JSON document ({err})") from None
-    if not isinstance(descriptor, dict) or not isinstance(descriptor.get("resources"), list):
-        raise DiffError(f"{path}: not a data package descriptor (an object with a 'resources' list)")
+    from .formats import PRIMARY
+    from .validate.descriptor import parse_descriptor
+
+    descriptor, problems = parse_descriptor(read("datapackage.json"), "datapackage.json")
+    if descriptor is None:
+        raise DiffError(f"{path}: {problems[0].message}")
     tables = {}
     for resource in descriptor["resources"]:
-        if isinstance(resource, dict) and resource.get("format") == "csv":
-            tables[resource.get("name")] = _read_table(path, resource, read)
+        if resource.get("format") == PRIMARY.name:
+            tables[resource["name"]] = _read_table(path, resource, read)
     meta = {"path": str(path), "name": descriptor.get("name"), "version": descriptor.get("version")}
     return meta, tables
 
@@ -174,9 +174,11 @@ def _read_table(path: Path, resource: dict, read) -> Table:
 
 def _safe(path: Path, member: str) -> str:
     """A package-relative path that stays inside the package, or DiffError."""
-    parts = PurePosixPath(member).parts
-    if "://" in member or PurePosixPath(member).is_absolute() or ".." in parts or not parts:
-        raise DiffError(f"{path}: {member!r} is not a path inside the package")
+    from .validate.paths import is_remote, unsafe_reason
+
+    reason = "is remote" if is_remote(member) else unsafe_reason(member)
+    if reason:
+        raise DiffError(f"{path}: {member[:200]!r} {reason}")
     return member
 
 
@@ -185,11 +187,17 @@ def _folder_reader(descriptor: Path, limit):
     root = descriptor.resolve().parent
 
     def read(member: str) -> bytes:
-        target = descriptor if member == "datapackage.json" else (root / _safe(descriptor, member)).resolve()
-        if target is not descriptor and not target.is_relative_to(root):
-            raise DiffError(f"{descriptor}: {member} leaves the package folder")
+        from .validate.paths import resolve_inside
+
+        if member == "datapackage.json":
+            target: Path | None = descriptor
+        else:
+            _safe(descriptor, member)
+            target, reason = resolve_inside(root, member)
+            if target is None:
+                raise DiffError(f"{descriptor}: {member[:200]} {reason}")
         if not target.is_file():
-            raise DiffError(f"{descriptor}: {member} not found")
+            raise DiffError(f"{descriptor}: {member} is not a regular file")
         if target.stat().st_size > limit(member):
             raise DiffError(f"{descriptor}: {member} is larger than {limit(member)} bytes")
         return target.read_bytes()

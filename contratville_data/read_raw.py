@@ -45,7 +45,7 @@ def read_raw_table(path: Path, schema: TableSchema, label: str) -> tuple[RawTabl
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         column = err.start - (data.rfind(b"\n", 0, err.start) + 1) + 1
-        return None, [Problem("encoding", f"not UTF-8: byte 0x{data[err.start]:02x} at byte offset {err.start} "
+        return None, [Problem("encoding-error", f"not UTF-8: byte 0x{data[err.start]:02x} at byte offset {err.start} "
                               f"(character {column} of the line)", file=label, line=line,
                               hint="re-save the file as UTF-8 (it is probably Latin-1 / Windows-1252)")]
     return _parse(text, schema, label)
@@ -81,11 +81,12 @@ def _parse(text: str, schema: TableSchema, label: str) -> tuple[RawTable | None,
     rows, lines = [], []
     for line, record in records[1:]:
         if not any(record):
-            problems.append(Problem("blank-line", "blank line", file=label, line=line,
+            problems.append(Problem("blank-row", "blank line", file=label, line=line,
                                     hint="delete the empty line"))
             continue
         if len(record) != len(header):
-            problems.append(Problem("cell-count", f"{len(record)} cells where the header has {len(header)}",
+            kind = "extra-cell" if len(record) > len(header) else "missing-cell"
+            problems.append(Problem(kind, f"{len(record)} cells where the header has {len(header)}",
                                     file=label, line=line, value=",".join(record)[:80],
                                     hint="quote cells that contain a comma, and check for missing or extra cells"))
             continue
@@ -106,16 +107,16 @@ def _check_header(header: list[str], schema: TableSchema, label: str) -> list[Pr
     extra = [c for c in header if c not in expected]
     hint = f"the header must be: {','.join(expected)}"
     for column in extra:
-        problems.append(Problem("unknown-column", "column not in the table's schema" +
+        problems.append(Problem("extra-label", "column not in the table's schema" +
                                 (f" (renamed? missing: {', '.join(missing)})" if missing else ""),
                                 file=label, line=1, field=column, hint=hint))
     for column in missing:
-        problems.append(Problem("missing-column", "column missing", file=label, line=1, field=column, hint=hint))
+        problems.append(Problem("missing-label", "column missing", file=label, line=1, field=column, hint=hint))
     duplicated = sorted({c for c in header if header.count(c) > 1})
     for column in duplicated:
-        problems.append(Problem("duplicate-column", "column appears more than once", file=label, line=1,
+        problems.append(Problem("duplicate-label", "column appears more than once", file=label, line=1,
                                 field=column, hint=hint))
     if not problems:
-        problems.append(Problem("column-order", "columns are not in the schema's order", file=label, line=1,
+        problems.append(Problem("incorrect-label", "columns are not in the schema's order", file=label, line=1,
                                 value=",".join(header), hint=hint))
     return problems

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 
 from .problems import Problem
@@ -52,11 +54,34 @@ def check_rules(frames: dict[str, pd.DataFrame], lines: dict[str, list[int]], la
                                     line=line("contract", index), field=first, value=contract.at[index, first],
                                     hint=f"the period ends on {contract.at[index, last]}"))
 
-    siren_columns = ["siren", "siren_confidence", "siren_source_id"]
-    filled = signatories[siren_columns].notna()
-    for index in signatories.index[filled.any(axis=1) & ~filled.all(axis=1)]:
-        problems.append(Problem("siren-provenance", "siren, siren_confidence and siren_source_id go together",
-                                file=labels["signatories"], line=line("signatories", index),
-                                field=",".join(siren_columns),
-                                hint="publish a SIREN only with its confidence and its source"))
+    for columns in (["siren", "siren_confidence", "siren_source_id"], ["snapshot", "snapshot_sha256"]):
+        table = "signatories" if columns[0] == "siren" else "sources"
+        filled = frames[table][columns].notna()
+        for index in frames[table].index[filled.any(axis=1) & ~filled.all(axis=1)]:
+            problems.append(Problem("siren-provenance" if table == "signatories" else "snapshot",
+                                    f"{', '.join(columns)} go together", file=labels[table],
+                                    line=line(table, index), field=",".join(columns),
+                                    hint="fill all of them, or none"))
+    return problems
+
+
+def check_snapshots(sources: pd.DataFrame, lines: list[int], label: str, root: Path) -> list[Problem]:
+    """Each source's snapshot exists in the repository and still has the SHA-256 the sources table records."""
+    import hashlib
+
+    problems = []
+    for index in sources.index[sources["snapshot"].notna()]:
+        path, recorded = sources.at[index, "snapshot"], sources.at[index, "snapshot_sha256"]
+        target = root / path
+        if not target.is_file() or not target.resolve().is_relative_to(root.resolve()):
+            problems.append(Problem("snapshot", "snapshot file not found in the repository", file=label,
+                                    line=int(lines[index]), field="snapshot", value=path,
+                                    hint="restore the file, or correct its path"))
+            continue
+        actual = hashlib.sha256(target.read_bytes()).hexdigest()
+        if actual != recorded:
+            problems.append(Problem("snapshot", f"the snapshot's SHA-256 is {actual}", file=label,
+                                    line=int(lines[index]), field="snapshot_sha256", value=recorded,
+                                    hint="restore the snapshot, or record the new copy: its SHA-256 and the date "
+                                         "you transcribed the data from it"))
     return problems

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from functools import lru_cache
 from pathlib import Path
 
 from .paths import schemas_dir
@@ -95,7 +94,7 @@ def pandas_dtype_for_arrow():
 
 
 def constraint_text(field: dict, schema: TableSchema) -> str:
-    """A field's constraints and key roles in words, e.g. ``primary key; pattern ^\\d{9}$``."""
+    """A field's constraints and key roles in words, e.g. ``primary key; pattern ^[0-9]{9}$``."""
     parts = []
     if field["name"] in schema.primary_key:
         parts.append("primary key" if len(schema.primary_key) == 1 else "part of the primary key")
@@ -116,34 +115,14 @@ def constraint_text(field: dict, schema: TableSchema) -> str:
     return "; ".join(parts)
 
 
-def read_json(path: Path) -> dict:
-    """A hand-edited JSON file; raises ProblemsFound naming the file and line when it is not valid JSON."""
-    from .problems import Problem, ProblemsFound
-
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError) as err:
-        raise ProblemsFound([Problem("json", f"not valid JSON: {err}", file=f"{path.parent.name}/{path.name}",
-                                     line=getattr(err, "lineno", None),
-                                     hint="check the commas and quotes around this line")]) from None
-
-
-def _table_names(directory: Path) -> list[str]:
-    return sorted(path.name[: -len(".schema.json")] for path in directory.glob("*.schema.json"))
-
-
-@lru_cache(maxsize=None)
-def _load(directory: Path) -> dict[str, TableSchema]:
-    schemas = {}
-    for name in _table_names(directory):
-        path = directory / f"{name}.schema.json"
-        schemas[name] = TableSchema(name, path, read_json(path))
-    return schemas
-
-
 def load_schemas(directory: Path | None = None) -> dict[str, TableSchema]:
-    """All Table Schemas of a folder, by table name (sorted)."""
-    return _load((directory or schemas_dir()).resolve())
+    """All Table Schemas of a folder (default: the package's), shared definitions resolved, by table name.
+
+    Raises ProblemsFound when the metadata departs from the project's profile.
+    """
+    from .metadata import load_schemas as load
+
+    return load(directory or schemas_dir())
 
 
 def load_order(schemas: dict[str, TableSchema]) -> list[str]:
@@ -156,7 +135,7 @@ def load_order(schemas: dict[str, TableSchema]) -> list[str]:
         if name in trail:
             raise ValueError(f"foreign keys form a cycle: {' -> '.join(trail + (name,))}")
         for fk in schemas[name].foreign_keys:
-            target = fk["reference"]["resource"]
+            target = fk["reference"]["resource"] or name
             if target != name:
                 visit(target, trail + (name,))
         ordered.append(name)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import shutil
 from pathlib import Path
 
@@ -29,19 +28,19 @@ def project(tmp_path) -> Path:
     return copy
 
 
-def snapshot(name: str) -> str:
-    """Text of one of the publisher's page snapshots; skips where shared/sources is not beside the repo."""
-    path = SOURCES / name
-    if not path.is_file():
-        if os.environ.get("CI"):
-            pytest.fail(f"source snapshot {path} missing: CI lays shared/ beside the clone")
-        pytest.skip(f"source snapshot {path} not available")
-    return path.read_text(encoding="utf-8")
+def snapshot(source_id: str) -> str:
+    """Text of a source's snapshot, kept in the repository (its path and SHA-256 are in raw/sources.csv)."""
+    import csv
+
+    with (ROOT / "raw" / "sources.csv").open(encoding="utf-8", newline="") as handle:
+        row = next(r for r in csv.DictReader(handle) if r["source_id"] == source_id)
+    return (ROOT / row["snapshot"]).read_text(encoding="utf-8")
 
 
 def published_bytes(root: Path) -> dict[str, bytes]:
     """Every published file under ``root``, by relative path."""
     files = {"datapackage.json": (root / "datapackage.json").read_bytes()}
-    for path in sorted((root / "build").iterdir()):
-        files[f"build/{path.name}"] = path.read_bytes()
+    for path in sorted((root / "build").rglob("*")):
+        if path.is_file():
+            files[path.relative_to(root).as_posix()] = path.read_bytes()
     return files

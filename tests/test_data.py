@@ -12,8 +12,8 @@ from stdnum.fr import siren
 
 from .conftest import ROOT, snapshot
 
-CONTRACT_PAGE = "sem-le-contrat-de-ville-2024-2030.txt"
-GEOGRAPHY_PAGE = "sem-la-politique-de-la-ville-cest-ou.txt"
+CONTRACT_PAGE = "sem-contrat-de-ville-2024-2030"
+GEOGRAPHY_PAGE = "sem-la-politique-de-la-ville-cest-ou"
 
 
 def table(name: str) -> pd.DataFrame:
@@ -142,7 +142,7 @@ def test_no_unsourced_identifier_is_published():
     text = "".join(path.read_text(encoding="utf-8") for path in (ROOT / "build").glob("*.csv"))
     assert not re.search(r"QN\d{3}", text), "no official QPV code is available from a source"
     assert "398115808" not in text and "661750067" not in text, "3F's SIREN is contested"
-    columns = {field["name"] for path in (ROOT / "schemas").glob("*.schema.json")
+    columns = {field["name"] for path in (ROOT / "build" / "schemas").glob("*.schema.json")
                for field in json.loads(path.read_text())["fields"]}
     assert not {c for c in columns if "population" in c and c != "population_share_stated_percent"}
 

@@ -77,7 +77,7 @@ def test_a_changed_cell_from_a_rebuilt_package_is_reported_with_old_and_new_valu
 
 
 def test_added_removed_and_retyped_fields_are_schema_changes_not_row_changes(project):
-    schema_path = project / "schemas" / "communes.schema.json"
+    schema_path = project / "build" / "schemas" / "communes.schema.json"
     schema = json.loads(schema_path.read_text(encoding="utf-8"))
     schema["fields"].append({"name": "population", "type": "integer"})
     schema["fields"] = [f for f in schema["fields"] if f["name"] != "code_source_id"]
@@ -86,7 +86,7 @@ def test_added_removed_and_retyped_fields_are_schema_changes_not_row_changes(pro
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join([lines[0] + ",population"] + [line + "," for line in lines[1:]]) + "\n",
                     encoding="utf-8")
-    signatories = project / "schemas" / "signatories.schema.json"
+    signatories = project / "build" / "schemas" / "signatories.schema.json"
     edit(signatories, '"name": "position",\n      "type": "integer"', '"name": "position",\n      "type": "string"')
     code, report = diff_json(PUBLISHED, project / "datapackage.json")
     assert code == 1
@@ -102,7 +102,7 @@ def test_added_removed_and_retyped_fields_are_schema_changes_not_row_changes(pro
 def test_a_release_zip_compares_with_a_descriptor(project, tmp_path):
     archive_path = tmp_path / "package.zip"
     with zipfile.ZipFile(archive_path, "w") as archive:
-        for path in [ROOT / "datapackage.json", *(ROOT / "build").iterdir(), *(ROOT / "schemas").iterdir()]:
+        for path in [ROOT / "datapackage.json", *(p for p in (ROOT / "build").rglob("*") if p.is_file())]:
             archive.write(path, f"package-1/{path.relative_to(ROOT).as_posix()}")
     assert run("diff", archive_path, PUBLISHED).exit_code == 0
     descriptor = json.loads((project / "datapackage.json").read_text(encoding="utf-8"))

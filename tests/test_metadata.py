@@ -91,10 +91,26 @@ def test_tables_load_in_dependency_order():
                 assert order.index(target) < order.index(table)
 
 
-def test_package_metadata_covers_every_table_and_licence_comes_first():
+def test_each_table_is_described_once_in_its_schema_and_licence_comes_first():
     meta = package_metadata(ROOT)
-    assert sorted(meta["resources"]) == TABLES
+    assert "resources" not in meta, "a table's title and description live in its Table Schema only"
+    for name, schema in SCHEMAS.items():
+        resource = next(r for r in DESCRIPTOR["resources"] if r["name"] == name)
+        assert (resource["title"], resource["description"]) == (schema.descriptor["title"],
+                                                                 schema.descriptor["description"])
     assert meta["licenses"][0]["name"] == "etalab-2.0"
+
+
+def test_patterns_are_ascii_and_defined_once():
+    """No ``\\d`` (Python reads it as any Unicode digit): every pattern is named once in schemas/fields.json."""
+    shared = json.loads((ROOT / "schemas" / "fields.json").read_text(encoding="utf-8"))
+    for path in (ROOT / "schemas").glob("*.schema.json"):
+        assert '"pattern": "' not in path.read_text(encoding="utf-8"), path.name
+    for name, pattern in shared["patterns"].items():
+        assert pattern.isascii() and "\\d" not in pattern, name
+    code = SCHEMAS["communes"].field("commune_code")["constraints"]["pattern"]
+    for look_alike in ("4200\u0665", "42\uff1095", "4\u06f2218"):
+        assert not re.fullmatch(code, look_alike)
 
 
 def test_one_version_in_pyproject_changelog_and_descriptor():
@@ -127,7 +143,7 @@ def test_every_resource_is_described_for_portals(resource):
     for key in ("title", "description", "format", "mediatype"):
         assert resource.get(key), f"{resource['name']} has no {key}"
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", resource["hash"])
-    assert (ROOT / resource["schema"]).is_file()
+    assert resource["schema"].startswith("build/schemas/") and (ROOT / resource["schema"]).is_file()
     if resource["format"] == "csv":
         assert resource["encoding"] == "utf-8"
         assert resource["bytes"] == (ROOT / resource["path"]).stat().st_size

@@ -12,7 +12,7 @@ from click.testing import CliRunner
 from contratville_data.cli import main
 
 REPORT_KEYS = {"valid", "descriptor", "resources", "problem_count", "problems"}
-PROBLEM_KEYS = {"type", "message", "file", "line", "field", "value", "hint", "resource", "row"}
+PROBLEM_KEYS = {"type", "message", "file", "line", "field", "value", "hint", "resource", "row", "position"}
 
 
 def validate(descriptor, *options):
@@ -172,10 +172,19 @@ def test_a_parquet_file_without_a_csv_twin_is_checked_by_frictionless(project):
 
     table = pq.read_table(project / "build" / "communes.parquet")
     pq.write_table(pa.concat_tables([table, table.slice(0, 1)]), project / "build" / "communes.parquet")
-    shutil.copy(project / "schemas" / "communes.schema.json", project / "schemas" / "copy.schema.json")
-    code, report = validate(_tamper(project, lambda d: _resource(d, "communes-parquet")
-                                    .update(schema="schemas/copy.schema.json")))
+    code, report = validate(_tamper(project, lambda d: _resource(d, "communes-parquet").update(name="communes-copy")))
     assert code == 1 and "primary-key" in {p["type"] for p in report["problems"]}
+
+
+def test_two_csv_resources_sharing_a_schema_are_not_taken_for_twins(project):
+    """Twins are paired by the naming rule, not by a shared schema."""
+    def add_copy(descriptor):
+        shutil.copy(project / "build" / "communes.csv", project / "build" / "communes-copy.csv")
+        copy = {**_resource(descriptor, "communes"), "name": "communes-again", "path": "build/communes-copy.csv"}
+        descriptor["resources"].append(copy)
+
+    code, report = validate(_tamper(project, add_copy))
+    assert code == 0, report["problems"]
 
 
 def test_parquet_columns_out_of_order_are_reported(project):

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import NamedTuple
 
 #: A release entry of the CHANGELOG: its heading, then its notes up to the next heading or link list.
-_RELEASE = re.compile(r"^## \[(?P<version>[^\]]+)\] - (?P<date>\d{4}-\d{2}-\d{2})[^\n]*\n(?P<notes>.*?)"
+_RELEASE = re.compile(r"^## \[(?P<version>[^\]]+)\] - (?P<date>[0-9]{4}-[0-9]{2}-[0-9]{2})[^\n]*\n(?P<notes>.*?)"
                       r"(?=^## |^\[[^\]]+\]: |\Z)", re.MULTILINE | re.DOTALL)
 
 
@@ -20,11 +20,20 @@ class Release(NamedTuple):
     notes: str
 
 
-def package_metadata(root: Path) -> dict:
-    """The hand-written package metadata (title, licences, contributors, resource titles...)."""
-    from .schemas import read_json
+#: Where the package metadata lives, and the largest metadata file read.
+PACKAGE_FILE = "schemas/package.json"
+MAX_METADATA_BYTES = 1024**2
 
-    return read_json(root / "schemas" / "package.json")
+
+def package_metadata(root: Path) -> dict:
+    """The hand-written package metadata (name, title, licences, contributors...), checked against the profile."""
+    from ..jsonfile import load_json
+    from ..problems import raise_if
+    from .profile import package_problems
+
+    document, problems = load_json(root / PACKAGE_FILE, PACKAGE_FILE, "metadata-json", max_bytes=MAX_METADATA_BYTES)
+    raise_if(problems or package_problems(document, PACKAGE_FILE))
+    return document
 
 
 def project_version(root: Path) -> str:
@@ -38,7 +47,7 @@ def releases(root: Path) -> list[Release]:
     text = (root / "CHANGELOG.md").read_text(encoding="utf-8")
     found = [Release(m["version"], m["date"], m["notes"].strip()) for m in _RELEASE.finditer(text)]
     if not found:
-        from .problems import Problem, ProblemsFound
+        from ..problems import Problem, ProblemsFound
 
         raise ProblemsFound([Problem("changelog", "no release entry", file="CHANGELOG.md",
                                      hint="add an entry like '## [1.0.0] - 2026-01-31' at the top")])

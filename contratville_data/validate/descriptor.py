@@ -1,0 +1,59 @@
+"""Read a data package descriptor safely; shared by validate, diff, release and the loading API."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from ..jsonfile import load_json
+from ..problems import Problem
+
+MAX_DESCRIPTOR_BYTES = 10 * 1024**2
+
+
+def read_descriptor(path: Path, *, max_bytes: int = MAX_DESCRIPTOR_BYTES) -> tuple[dict | None, list[Problem]]:
+    """(the descriptor, []) or (None, the problems that make it unusable)."""
+    document, problems = load_json(path, path.name, "descriptor", max_bytes=max_bytes)
+    if problems:
+        return None, problems
+    return check_shape(document, path.name)
+
+
+def parse_descriptor(data: bytes, label: str) -> tuple[dict | None, list[Problem]]:
+    """The same, from the descriptor's bytes (a member of a zip, say)."""
+    try:
+        document = json.loads(data.decode("utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
+        return None, [Problem("descriptor", f"not a JSON document: {err}", file=label)]
+    return check_shape(document, label)
+
+
+def check_shape(document: Any, label: str) -> tuple[dict | None, list[Problem]]:
+    """A descriptor is an object with a ``resources`` list of objects, each with one ``path`` string."""
+    if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
+        return None, [Problem("descriptor", "a data package descriptor is an object with a 'resources' list",
+                              file=label)]
+    problems = []
+    for resource in document["resources"]:
+        if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
+            name = resource.get("name") if isinstance(resource, dict) else None
+            problems.append(Problem("descriptor", "every resource needs a single 'path' string", file=label,
+                                    resource=name if isinstance(name, str) else None))
+        elif not isinstance(resource.get("name"), str):
+            problems.append(Problem("descriptor", "every resource needs a 'name' string", file=label,
+                                    value=resource["path"]))
+    return (None, problems) if problems else (document, [])
+
+
+def profile_problems(descriptor: dict) -> list[Problem]:
+    """The descriptor against the Data Package profile (frictionless), without reading any data."""
+    from frictionless import Package
+
+    metadata_only = {**descriptor, "resources": [{k: v for k, v in r.items() if k != "schema"}
+                                                 for r in descriptor["resources"]]}
+    try:
+        return [Problem(error.type, error.message, file="datapackage.json")
+                for error in Package.metadata_validate(metadata_only)]
+    except Exception as err:  # frictionless raises many types on hostile descriptors
+        return [Problem("package-error", f"frictionless cannot read the descriptor: {err}", file="datapackage.json")]
