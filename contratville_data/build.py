@@ -56,7 +56,7 @@ def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> B
     from .formats import FORMATS
     from .metadata import load_project
     from .read_raw import read_raw_table
-    from .rules import check_rules, check_snapshots
+    from .rules import Tables, check_rules
     from .schemas import load_order
     from .validate import validate_package
 
@@ -78,9 +78,7 @@ def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> B
                 if name in frames and all((fk["reference"]["resource"] or name) in frames for fk in schema.foreign_keys)}
     problems += check_foreign_keys(frames, lines, readable, labels)
     raise_if(problems)
-    problems += check_rules(frames, lines, labels)
-    problems += check_snapshots(frames["sources"], lines["sources"], labels["sources"], root)
-    raise_if(problems)
+    raise_if(check_rules(Tables(frames, lines, labels, root)))
 
     result = BuildResult()
     (staging / SCHEMA_DIR).mkdir(parents=True)

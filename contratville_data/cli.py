@@ -22,6 +22,29 @@ def _print_problems(problems) -> None:
         click.echo(f"error: {problem}", err=True)
 
 
+def _format_option(command):
+    from .report import FORMATS
+
+    return click.option("--format", "output", type=click.Choice(FORMATS), default="text", show_default=True,
+                        help="How to write problems: text for people; json, github (Actions annotations) or "
+                             "junit (JUnit XML) for CI.")(command)
+
+
+def _emit(output: str, problems, *, suite: str, prefix: str = "", **context) -> None:
+    """Write the problems in the chosen format (text goes to stderr, the others to stdout)."""
+    from . import report
+
+    if output == "text":
+        _print_problems(problems)
+    elif output == "json":
+        click.echo(report.as_json(problems, **context))
+    elif output == "github":
+        if problems:
+            click.echo(report.as_github(problems, prefix=prefix))
+    else:
+        click.echo(report.as_junit(problems, suite=suite), nl=False)
+
+
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="contratville-data")
 def main() -> None:
@@ -34,7 +57,8 @@ def main() -> None:
 @click.option("-q", "--quiet", is_flag=True, help="Print only errors and the final line.")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="The checkout to build.")
-def build(check: bool, quiet: bool, root: Path) -> None:
+@_format_option
+def build(check: bool, quiet: bool, root: Path, output: str) -> None:
     """Compile raw/ into build/ (CSV and Parquet) and datapackage.json.
 
     Every check runs before anything is published: if one fails, the published files are left as
@@ -44,13 +68,15 @@ def build(check: bool, quiet: bool, root: Path) -> None:
     from .problems import ProblemsFound
 
     root = _project_root(root)
-    progress = (lambda _: None) if quiet else (lambda message: click.echo(message, err=True))
+    progress = (lambda _: None) if quiet or output != "text" else (lambda message: click.echo(message, err=True))
     try:
         result = run_build(root, check=check, progress=progress)
     except ProblemsFound as found:
-        _print_problems(found.problems)
+        _emit(output, found.problems, suite="contratville-data build")
         click.echo(f"build failed: {len(found.problems)} problem(s); nothing published changed", err=True)
         sys.exit(1)
+    if output != "text":
+        _emit(output, [], suite="contratville-data build")
     if check and result.stale:
         for path in result.stale:
             click.echo(f"stale: {path}", err=True)
@@ -58,19 +84,21 @@ def build(check: bool, quiet: bool, root: Path) -> None:
         sys.exit(1)
     rows = sum(result.tables.values())
     verb = "up to date" if check else "built"
-    click.echo(f"{verb}: {len(result.tables)} tables, {rows} rows, {len(result.files)} files")
+    click.echo(f"{verb}: {len(result.tables)} tables, {rows} rows, {len(result.files)} files", err=output != "text")
 
 
 @main.command()
 @click.argument("descriptor", default="datapackage.json", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--json", "as_json", is_flag=True, help="Print a machine-readable report (see docs/errors.md).")
+@click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
 @click.option("--allow-remote", is_flag=True, help="Allow resources with remote (http/https) paths.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
               help="Refuse data files larger than this many bytes (default: 2 GiB).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Check at most this many rows per CSV.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=None,
               help="Report at most this many problems (default: 1000).")
-def validate(descriptor: Path, as_json: bool, allow_remote: bool, max_bytes, max_rows, max_errors) -> None:
+@_format_option
+def validate(descriptor: Path, as_json: bool, allow_remote: bool, max_bytes, max_rows, max_errors,
+             output: str) -> None:
     """Validate a data package (default: ./datapackage.json).
 
     Exit 0 when valid, 1 when invalid, 2 on a usage error (such as a missing descriptor).
@@ -82,12 +110,13 @@ def validate(descriptor: Path, as_json: bool, allow_remote: bool, max_bytes, max
     report = v.validate_package(descriptor, allow_remote=allow_remote, max_rows=max_rows,
                                 max_file_bytes=max_bytes or v.MAX_FILE_BYTES,
                                 max_problems=max_errors or v.MAX_PROBLEMS)
-    if as_json:
-        click.echo(json.dumps(report.to_dict(), ensure_ascii=False, indent=2))
-    else:
-        _print_problems(report.problems)
-        state = "valid" if report.valid else f"invalid: {len(report.problems)} problem(s)"
-        click.echo(f"{descriptor}: {state} ({len(report.resources)} resources)")
+    output = "json" if as_json else output
+    folder = descriptor.parent.as_posix()
+    _emit(output, report.problems, suite="contratville-data validate",
+          prefix="" if folder == "." else f"{folder}/", descriptor=report.descriptor, resources=report.resources)
+    state = "valid" if report.valid else f"invalid: {len(report.problems)} problem(s)"
+    if output != "json":
+        click.echo(f"{descriptor}: {state} ({len(report.resources)} resources)", err=output != "text")
     sys.exit(0 if report.valid else 1)
 
 
