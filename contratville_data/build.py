@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable
 
 from .datapackage import SCHEMA_DIR
 from .problems import Problem, raise_if
@@ -16,8 +15,10 @@ from .problems import Problem, raise_if
 #: The generated documents, relative to the project root.
 DICTIONARY = "docs/data-dictionary.md"
 ERRORS = "docs/errors.md"
+MAP = "docs/carte-communes.svg"
+DOCUMENTS = (DICTIONARY, ERRORS, MAP)
 #: Everything a build publishes: build/ holds the data files and the published Table Schemas.
-PUBLISHED = ("build", "datapackage.json", DICTIONARY, ERRORS)
+PUBLISHED = ("build", "datapackage.json", *DOCUMENTS)
 
 
 @dataclass
@@ -53,11 +54,13 @@ def build(root: Path, *, check: bool = False, progress: Callable[[str], None] = 
 def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> BuildResult:
     from .check import check_foreign_keys, check_schemas, check_values, frame, to_typed
     from .datapackage import describe_package, published_schema, schema_path
-    from .formats import FORMATS
+    from .formats import PACKAGE_FORMATS, TABLE_FORMATS, Outputs
+    from .geo import SOURCE_LABEL
     from .metadata import load_project
     from .read_raw import read_raw_table
     from .rules import Tables, check_rules
     from .schemas import load_order
+    from .site import write_map_svg
     from .validate import validate_package
 
     project = load_project(root)
@@ -85,19 +88,25 @@ def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> B
     typed = {}
     for name, schema in schemas.items():
         typed[name] = to_typed(frames[name], schema)
-        for fmt in FORMATS:
+        for fmt in TABLE_FORMATS:
             fmt.write(typed[name], staging / fmt.path(name), schema)
             result.files.append(fmt.path(name))
         _write_json(staging / schema_path(name), published_schema(schema, project))
         result.files.append(schema_path(name))
         result.tables[name] = len(typed[name])
     sources = typed["sources"].astype(object).where(typed["sources"].notna(), None).to_dict("records")
+    outputs = Outputs(root, project.package, schemas, typed, [{"title": s["title"], "path": s["url"]} for s in sources])
+    for fmt in PACKAGE_FORMATS:
+        fmt.write(outputs, staging / fmt.path())
+        result.files += [fmt.path()] + [f"build/{name}" for name in fmt.companions]
     _write_json(staging / "datapackage.json", describe_package(project, staging, sources))
     result.files.append("datapackage.json")
     for path, text in _documents(project, typed).items():
         (staging / path).parent.mkdir(parents=True, exist_ok=True)
         (staging / path).write_text(text, encoding="utf-8")
         result.files.append(path)
+    write_map_svg(staging, root / SOURCE_LABEL, staging / MAP)
+    result.files.append(MAP)
     progress(f"wrote {len(result.files)} files; validating them")
     report = validate_package(staging / "datapackage.json")
     raise_if(report.problems)
@@ -134,6 +143,6 @@ def _publish(root: Path, staging: Path) -> None:
         os.replace(root / "build", old)
     os.replace(staging / "build", root / "build")
     os.replace(staging / "datapackage.json", root / "datapackage.json")
-    for document in (DICTIONARY, ERRORS):
+    for document in DOCUMENTS:
         (root / document).parent.mkdir(exist_ok=True)
         os.replace(staging / document, root / document)

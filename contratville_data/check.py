@@ -69,13 +69,13 @@ def frame(table) -> pd.DataFrame:
 
 def check_values(df: pd.DataFrame, lines: list[int], schema: TableSchema, label: str) -> list[Problem]:
     """Every cell-level and table-level problem of one table (types, constraints, keys)."""
-    lines = pd.Series(lines, index=df.index)
+    line_of = pd.Series(lines, index=df.index)
     problems: list[Problem] = []
 
     def report(mask, kind, column, message, hint=None):
         for index in mask[mask.fillna(False)].index:
             value = df.at[index, column]
-            problems.append(Problem(kind, message, file=label, line=int(lines[index]), field=column,
+            problems.append(Problem(kind, message, file=label, line=int(line_of[index]), field=column,
                                     value=None if pd.isna(value) else str(value), hint=hint))
 
     for field in schema.fields:
@@ -130,12 +130,12 @@ def check_values(df: pd.DataFrame, lines: list[int], schema: TableSchema, label:
                    hint="copy the nine digits again from the source")
         if constraints.get("unique"):
             repeated = present & s.duplicated(keep="first")
-            first = lines.groupby(s.where(present)).transform("min")
+            first = line_of.groupby(s.where(present)).transform("min")
             for index in repeated[repeated].index:
                 problems.append(Problem("unique-error", f"value already used on line {first[index]}", file=label,
-                                        line=int(lines[index]), field=name, value=str(s[index]),
+                                        line=int(line_of[index]), field=name, value=str(s[index]),
                                         hint="each value may appear once in this column"))
-    problems += _check_primary_key(df, lines, schema, label)
+    problems += _check_primary_key(df, line_of, schema, label)
     return problems
 
 
@@ -150,7 +150,7 @@ def _check_primary_key(df, lines, schema, label) -> list[Problem]:
     if len(key) == 1:
         return []  # a single-field key is reported by the field's `unique` check
     duplicated = df.duplicated(subset=key, keep="first") & df[key].notna().all(axis=1)
-    first_line = {}
+    first_line: dict[tuple, int] = {}
     problems = []
     for index in df.index:
         values = tuple(df.loc[index, key])

@@ -124,28 +124,32 @@ def validate(descriptor: Path, as_json: bool, allow_remote: bool, max_bytes, max
 @click.option("--out", type=click.Path(file_okay=False, path_type=Path), default=None,
               help="Folder to write the release into (default: dist/release-<version>/ in the checkout).")
 @click.option("--base-url", default=None,
-              help="Address where the unpacked package is served; download URLs are built from it "
-                   "(default: releaseBaseUrl in schemas/package.json; empty means package-relative URLs).")
+              help="Absolute http(s) address where the unpacked zip is served; every download URL is built from "
+                   "it (default: releaseBaseUrl in schemas/package.json). Required: portals need absolute URLs.")
+@click.option("--ckan-organization", default=None,
+              help="Name of the CKAN organisation that will own the dataset (CKAN refuses a dataset without one).")
+@click.option("--boundaries", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="Commune boundaries (GeoJSON) for the spatial coverage (default: raw/communes.geojson).")
 @click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
               help="The checkout to release.")
-def release(out: Path | None, base_url: str | None, root: Path) -> None:
-    """Write the release of the current version: a self-contained zip, DCAT-AP and CKAN metadata, notes.
+def release(out: Path | None, base_url: str | None, ckan_organization: str | None, boundaries: Path | None,
+            root: Path) -> None:
+    """Write the release of the current version: a zipped Data Package, DCAT-AP and CKAN metadata, notes.
 
-    Refuses (exit 1) when pyproject.toml, CHANGELOG.md and datapackage.json disagree on the version,
-    when build/ is stale, or when the zipped package does not validate on its own.
+    Refuses (exit 2) without an absolute http(s) base URL; refuses (exit 1, nothing written) when
+    pyproject.toml, CHANGELOG.md and datapackage.json disagree on the version, when build/ is stale,
+    or when the zipped package does not validate on its own.
     """
     from .problems import ProblemsFound
-    from .release import ReleaseError, check_base_url
+    from .release import ReleaseError, ReleaseUsageError
     from .release import release as run_release
 
     root = _project_root(root)
-    if base_url is not None:
-        try:
-            check_base_url(base_url)
-        except ValueError as err:
-            raise click.BadParameter(str(err), param_hint="--base-url") from None
     try:
-        result = run_release(root, out=out, base_url=base_url, progress=lambda m: click.echo(m, err=True))
+        result = run_release(root, out=out, base_url=base_url, boundaries=boundaries,
+                             ckan_organization=ckan_organization, progress=lambda m: click.echo(m, err=True))
+    except ReleaseUsageError as err:
+        raise click.UsageError(str(err)) from None
     except ProblemsFound as found:
         _print_problems(found.problems)
         click.echo(f"release failed: {len(found.problems)} problem(s); nothing written", err=True)
@@ -156,10 +160,29 @@ def release(out: Path | None, base_url: str | None, root: Path) -> None:
         sys.exit(1)
     for name in result.files:
         click.echo(f"wrote {result.out / name}", err=True)
-    if not result.base_url:
-        click.echo("note: no base URL, so download URLs are package-relative; pass --base-url "
-                   "before giving dcat.jsonld or ckan.json to a portal", err=True)
+    if ckan_organization is None:
+        click.echo("note: ckan.json names no organisation; pass --ckan-organization before giving it to CKAN",
+                   err=True)
     click.echo(f"released {result.version}: {len(result.files)} files in {result.out}")
+
+
+@main.command()
+@click.option("--out", type=click.Path(file_okay=False, path_type=Path), required=True,
+              help="Folder to write the site into: empty, or a site written before.")
+@click.option("--root", type=click.Path(file_okay=False, path_type=Path), default=Path("."), show_default=True,
+              help="The checkout whose published package the site shows.")
+def site(out: Path, root: Path) -> None:
+    """Write the package's web page: a static site in French (no server, works from file://)."""
+    from .geo import SOURCE_LABEL
+    from .site import SiteError, write_site
+
+    root = _project_root(root)
+    try:
+        written = write_site(root, out, root / SOURCE_LABEL)
+    except SiteError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(1)
+    click.echo(f"wrote {len(written)} files; open {out / 'index.html'}")
 
 
 @main.command()

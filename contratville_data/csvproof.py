@@ -23,7 +23,7 @@ import csv
 import io
 import itertools
 import re
-from typing import Callable, Iterator
+from collections.abc import Callable, Iterator
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -61,7 +61,7 @@ UNSAFE_SYNTAX = ("[:", "[[", "{,", "(?")
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
-def prove_valid(resources: list[dict], schemas: dict[str, dict],
+def prove_valid(resources: list[dict], schemas: dict[str, dict | None],
                 read: Callable[[str], pa.Buffer]) -> Iterator[tuple[str, pa.Table]]:
     """Yield each CSV resource proven valid, parents first, as (name, table typed by its schema).
 
@@ -70,17 +70,21 @@ def prove_valid(resources: list[dict], schemas: dict[str, dict],
     holds one table at a time and the keys.
     """
     by_name = {r["name"]: r for r in resources}
-    provable = {name for name, resource in by_name.items() if _provable(resource, schemas.get(name))}
+    provable: dict[str, dict] = {}
+    for name, resource in by_name.items():
+        schema = schemas.get(name)
+        if schema is not None and _provable(resource, schema):
+            provable[name] = schema
     referenced: dict[str, set[str]] = {}
     for name in provable:
-        for fk in schemas[name].get("foreignKeys", []):
+        for fk in provable[name].get("foreignKeys", []):
             referenced.setdefault(fk["reference"]["resource"] or name, set()).add(_key(fk["reference"]["fields"])[0])
     order: list[str] = []
 
     def visit(name: str, trail: frozenset) -> None:
         if name in order or name in trail or name not in provable:
             return
-        for parent in sorted(_parents(schemas[name], name)):
+        for parent in sorted(_parents(provable[name], name)):
             visit(parent, trail | {name})
         order.append(name)
 
@@ -88,10 +92,10 @@ def prove_valid(resources: list[dict], schemas: dict[str, dict],
         visit(name, frozenset())
     kept: dict[str, pa.Table] = {}
     for name in order:
-        if not _parents(schemas[name], name) <= kept.keys():
+        if not _parents(provable[name], name) <= kept.keys():
             continue  # a parent is not proven valid (or the keys form a cycle): frictionless decides
         try:
-            table = _proven_table(schemas[name], read(name), kept, name)
+            table = _proven_table(provable[name], read(name), kept, name)
         except pa.ArrowException:
             # cells Arrow cannot parse, an integer beyond 64 bits, an impossible date, a pattern RE2
             # cannot compile, a key too wide to combine: frictionless decides
@@ -287,7 +291,9 @@ def _field_holds(column: pa.ChunkedArray, field: dict) -> bool:
         return False
     if "enum" in constraints and not _all(pc.is_in(column.drop_null(), value_set=_strings(constraints["enum"]))):
         return False
-    low, high = pc.min_max(column).values() if {"minimum", "maximum"} & constraints.keys() else (None, None)
+    if not {"minimum", "maximum"} & constraints.keys():
+        return True
+    low, high = pc.min_max(column).values()
     if "minimum" in constraints and low.is_valid and low.as_py() < constraints["minimum"]:
         return False
     return not ("maximum" in constraints and high.is_valid and high.as_py() > constraints["maximum"])

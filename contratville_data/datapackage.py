@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .formats import FORMATS
+from .formats import PACKAGE_FORMATS, TABLE_FORMATS
 from .metadata import Project
 from .schemas import TableSchema
 from .write import file_hash
@@ -52,7 +52,7 @@ def describe_package(project: Project, out: Path, sources: list[dict]) -> dict:
     """
     meta = project.package
     resources = []
-    for fmt in FORMATS:
+    for fmt in TABLE_FORMATS:
         for name, schema in project.schemas.items():
             path = fmt.path(name)
             resource = {
@@ -69,6 +69,13 @@ def describe_package(project: Project, out: Path, sources: list[dict]) -> dict:
             resource["hash"] = file_hash(out / path)
             resource["schema"] = schema_path(name)
             resources.append(resource)
+    for fmt in PACKAGE_FORMATS:
+        resource = {"name": fmt.resource_name(), "path": fmt.path(), "scheme": "file", **fmt.descriptor(),
+                    "title": fmt.title, "description": fmt.description}
+        if fmt.declares_bytes:
+            resource["bytes"] = (out / fmt.path()).stat().st_size
+        resource["hash"] = file_hash(out / fmt.path())
+        resources.append(resource)
     return {
         "$schema": PROFILE,
         "name": meta["name"],

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pandas as pd
 
-from .formats import FORMATS
+from .formats import PACKAGE_FORMATS, TABLE_FORMATS
 from .markdown_text import cell, escape
 from .schemas import TableSchema, constraint_text, csv_example
 
@@ -27,7 +27,7 @@ def render_dictionary(meta: dict, version: str, schemas: dict[str, TableSchema],
 
     The project's own metadata keeps its Markdown; every value quoted from the data is escaped.
     """
-    files = " and ".join(f"`build/<table>.{f.extension}`" for f in FORMATS)
+    files = " and ".join(f"`build/<table>.{f.extension}`" for f in TABLE_FORMATS)
     lines = [HEADER, f"# Data dictionary — {meta['title']}", "",
              f"Version {version}. Each table is published as {files}; "
              "field names are English, titles French, codes strings.", "",
@@ -61,6 +61,10 @@ def render_dictionary(meta: dict, version: str, schemas: dict[str, TableSchema],
             flag = " (interpreted)" if "interpreted" in noted and bool(row["interpreted"]) else ""
             lines.append(f"- {_code(row[key])}{flag}: {escape(row['note'])}")
         lines.append("")
+    lines += ["## Other files", "", "Files made from the whole package rather than one table:", ""]
+    lines += [f"- `{fmt.path()}` ({fmt.label}, `{fmt.mediatype}`): **{fmt.title}.** {fmt.description}"
+              for fmt in PACKAGE_FORMATS]
+    lines += [""]
     lines += ["## Sources", "", _row("source", "title", "address", "publisher", "transcribed on"),
               _row("---", "---", "---", "---", "---")]
     for _, source in frames["sources"].iterrows():

@@ -190,12 +190,13 @@ def _folder_reader(descriptor: Path, limit):
         from .validate.paths import resolve_inside
 
         if member == "datapackage.json":
-            target: Path | None = descriptor
+            target = descriptor
         else:
             _safe(descriptor, member)
-            target, reason = resolve_inside(root, member)
-            if target is None:
+            found, reason = resolve_inside(root, member)
+            if found is None:
                 raise DiffError(f"{descriptor}: {member[:200]} {reason}")
+            target = found
         if not target.is_file():
             raise DiffError(f"{descriptor}: {member} is not a regular file")
         if target.stat().st_size > limit(member):

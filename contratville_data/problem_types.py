@@ -78,6 +78,11 @@ OWN_TYPES = (
     _t("snapshot", "raw", "Source snapshot missing or changed",
        "a source's `snapshot` file in `raw/snapshots/` is missing, or its SHA-256 is not the one `sources.csv` records",
        "restore the snapshot, or record a new snapshot with its new SHA-256 and transcription date"),
+    _t("boundary", "raw", "Commune boundary missing or unexpected",
+       "`raw/communes.geojson` is missing or not UTF-8 JSON, is not a FeatureCollection, has a feature without a text "
+       "`code` property or a valid Polygon/MultiPolygon, repeats a code, holds a code `raw/communes.csv` lacks, "
+       "or lacks one it has",
+       "restore the file from its source (see `raw/sources.csv`), one feature per commune of `raw/communes.csv`"),
     _t("whitespace", "raw", "Spaces around a value", "a value with leading or trailing spaces", "remove the spaces"),
     _t("control-character", "raw", "Control character",
        "a cell holding an invisible control character (NUL, bell, a stray carriage return...; "

@@ -28,6 +28,15 @@ def project(tmp_path) -> Path:
     return copy
 
 
+def evidence(name: str) -> Path:
+    """A file of the shared evidence beside the clone; skips where it is absent, fails under CI, which lays it."""
+    from .system import require
+
+    path = SOURCES / name
+    require(path.is_file(), f"the evidence file {path}", "shared/sources beside the clone")
+    return path
+
+
 def snapshot(source_id: str) -> str:
     """Text of a source's snapshot, kept in the repository (its path and SHA-256 are in raw/sources.csv)."""
     import csv
@@ -44,3 +53,11 @@ def published_bytes(root: Path) -> dict[str, bytes]:
         if path.is_file():
             files[path.relative_to(root).as_posix()] = path.read_bytes()
     return files
+
+
+def expected_resources() -> int:
+    """How many resources the descriptor lists: one per table and table format, one per package format."""
+    from contratville_data.formats import PACKAGE_FORMATS, TABLE_FORMATS
+    from contratville_data.schemas import load_schemas
+
+    return len(load_schemas(ROOT / "schemas")) * len(TABLE_FORMATS) + len(PACKAGE_FORMATS)

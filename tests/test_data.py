@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import re
 import unicodedata
@@ -155,6 +156,8 @@ def test_every_cited_source_is_in_the_sources_table():
         for column in df.columns:
             if column.endswith("source_id") and path.stem != "sources":
                 cited |= set(df[column]) - {""}
+    for feature in json.loads((ROOT / "build" / "communes.geojson").read_text(encoding="utf-8"))["features"]:
+        cited.add(feature["properties"]["boundary_source_id"])
     assert cited == sources
 
 
@@ -171,3 +174,18 @@ def test_values_taken_from_the_reference_facts_are_there_with_their_confidence()
     assert f'co-piloté par {contract["co_pilots"]}' in facts
     for _, commune in table("communes").iterrows():
         assert f"| {commune['name']} | {commune['commune_code']} |" in facts
+
+
+@pytest.mark.parametrize("source_id, evidence_name", [
+    ("sem-contrat-de-ville-2024-2030", "sem-le-contrat-de-ville-2024-2030.txt"),
+    ("sem-la-politique-de-la-ville-cest-ou", "sem-la-politique-de-la-ville-cest-ou.txt"),
+    ("reference-facts", "reference-facts.md"),
+    ("france-geojson-communes-loire", "france-geojson-communes-loire-contrat.geojson"),
+])
+def test_snapshots_in_the_repository_are_the_evidence_unchanged(source_id, evidence_name):
+    from .conftest import evidence
+
+    sources = table("sources").set_index("source_id")
+    path = ROOT / sources.at[source_id, "snapshot"]
+    assert path.read_bytes() == evidence(evidence_name).read_bytes()
+    assert hashlib.sha256(path.read_bytes()).hexdigest() == sources.at[source_id, "snapshot_sha256"]

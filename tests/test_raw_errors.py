@@ -138,15 +138,15 @@ def test_crlf_line_ends_are_accepted_and_change_nothing(project):
 
 
 def test_no_published_cell_could_run_as_a_formula():
-    from .conftest import ROOT
-
     import csv
+
+    from .conftest import ROOT
 
     for path in (ROOT / "build").glob("*.csv"):
         with path.open(encoding="utf-8", newline="") as handle:
             for row in csv.reader(handle):
                 for cell in row:
-                    assert not cell[:1] in ("=", "+", "-", "@", "\t", "\r"), (path.name, cell)
+                    assert cell[:1] not in ("=", "+", "-", "@", "\t", "\r"), (path.name, cell)
 
 
 def test_a_boolean_hint_shows_the_value_as_it_is_written(project):

@@ -1,8 +1,7 @@
-"""`contratville-data release`: the zip validates on its own, the DCAT and CKAN metadata describe it."""
+"""`contratville-data release`: a zipped Data Package that validates on its own, DCAT and CKAN metadata."""
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 import subprocess
@@ -15,12 +14,15 @@ from click.testing import CliRunner
 
 from contratville_data.cli import main
 from contratville_data.metadata import releases
+from contratville_data.release import BaseUrlRequired, check_base_url, release
 
-from .conftest import PROJECT_FILES, ROOT
+from .conftest import PROJECT_FILES, ROOT, expected_resources
 
-BASE_URL = "https://example.invalid/contratville-data"
+BASE_URL = "https://example.org/contratville-data"
+BOUNDARIES = ROOT / "raw" / "communes.geojson"
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-STEM = f"{DESCRIPTOR['name']}-{DESCRIPTOR['version']}"
+ZIP = f"{DESCRIPTOR['name']}-{DESCRIPTOR['version']}.zip"
+FILES = [ZIP, "dcat.jsonld", "dcat-datagouv.jsonld", "ckan.json", "RELEASE_NOTES.md"]
 
 
 def run(*args):
@@ -36,6 +38,12 @@ def copy_checkout(dest: Path) -> Path:
     return dest
 
 
+def make_release(checkout: Path, out: Path, base_url: str = BASE_URL) -> Path:
+    """Release ``checkout`` into ``out`` with ``base_url`` and the shared commune boundaries."""
+    release(checkout, out=out, base_url=base_url, boundaries=BOUNDARIES)
+    return out
+
+
 @pytest.fixture(scope="module")
 def checkout(tmp_path_factory) -> Path:
     """One throw-away copy of the checkout, released by several tests."""
@@ -44,104 +52,65 @@ def checkout(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def released(checkout, tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("release")
-    result = run("release", "--root", checkout, "--out", out, "--base-url", BASE_URL)
-    assert result.exit_code == 0, result.output
-    return out
+    return make_release(checkout, tmp_path_factory.mktemp("release"))
 
 
-def test_release_writes_the_zip_metadata_and_notes(released):
-    assert sorted(p.name for p in released.iterdir()) == sorted(
-        [f"{STEM}.zip", "dcat.jsonld", "ckan.json", "RELEASE_NOTES.md"])
+def test_release_writes_the_zip_the_metadata_and_notes(released):
+    assert sorted(p.name for p in released.iterdir()) == sorted(FILES)
 
 
-def test_the_zip_validates_on_its_own_once_unpacked_elsewhere(released, tmp_path):
-    with zipfile.ZipFile(released / f"{STEM}.zip") as archive:
+def test_the_zip_is_a_data_package_with_its_descriptor_at_the_top(released, tmp_path):
+    with zipfile.ZipFile(released / ZIP) as archive:
+        names = archive.namelist()
         archive.extractall(tmp_path / "elsewhere")
-    package = tmp_path / "elsewhere" / STEM
-    result = run("validate", package / "datapackage.json")
+    assert names[0] == "datapackage.json" and names[1:] == sorted(names[1:])
+    assert all("/" not in name or name.split("/")[0] in {"build", "docs", "schemas"} for name in names)
+    result = run("validate", tmp_path / "elsewhere" / "datapackage.json")
     assert result.exit_code == 0, result.output
-    assert "valid (14 resources)" in result.output
-    theirs = subprocess.run([sys.executable, "-m", "frictionless", "validate", "datapackage.json"], cwd=package,
-                            capture_output=True, text=True)
-    assert theirs.returncode == 0, theirs.stdout
     for document in ("README.md", "LICENSE", "CHANGELOG.md", "docs/reference-facts.md"):
-        assert (package / document).read_bytes() == (ROOT / document).read_bytes(), document
+        assert (tmp_path / "elsewhere" / document).read_bytes() == (ROOT / document).read_bytes(), document
 
 
-def test_the_zip_is_sorted_dated_by_the_changelog_and_reproducible(released, checkout, tmp_path):
-    with zipfile.ZipFile(released / f"{STEM}.zip") as archive:
+def test_frictionless_validates_every_resource_of_the_zip(released, tmp_path):
+    theirs = subprocess.run([sys.executable, "-m", "frictionless", "validate", "--json", str(released / ZIP)],
+                            cwd=tmp_path, capture_output=True, text=True)
+    assert theirs.returncode == 0, theirs.stdout + theirs.stderr
+    report = json.loads(theirs.stdout)
+    assert report["valid"] and report["stats"]["tasks"] == len(DESCRIPTOR["resources"]) == expected_resources()
+    assert sorted(task["name"] for task in report["tasks"]) == sorted(r["name"] for r in DESCRIPTOR["resources"])
+
+
+def test_frictionless_opens_the_zip_as_a_package(released):
+    from frictionless import Package
+
+    package = Package(str(released / ZIP))
+    assert package.resource_names == [r["name"] for r in DESCRIPTOR["resources"]]
+    report = package.validate()
+    assert report.valid, report.flatten(["rowNumber", "fieldName", "type", "note"])
+    assert report.stats["tasks"] == expected_resources() and report.stats["errors"] == 0
+
+
+def test_diff_reads_the_zip_as_the_package_it_holds(released):
+    result = run("diff", released / ZIP, ROOT / "datapackage.json")
+    assert result.exit_code == 0, result.output
+
+
+def test_the_release_is_dated_by_the_changelog_and_reproducible(released, checkout, tmp_path):
+    with zipfile.ZipFile(released / ZIP) as archive:
         infos = archive.infolist()
-    names = [info.filename for info in infos]
-    assert names == sorted(names) and all(name.startswith(f"{STEM}/") for name in names)
     year, month, day = (int(part) for part in releases(ROOT)[0].date.split("-"))
     assert {info.date_time for info in infos} == {(year, month, day, 0, 0, 0)}
-    again = tmp_path / "again"
-    assert run("release", "--root", checkout, "--out", again, "--base-url", BASE_URL).exit_code == 0
+    again = make_release(checkout, tmp_path / "again")
     for path in released.iterdir():
         assert (again / path.name).read_bytes() == path.read_bytes(), path.name
-
-
-def test_dcat_describes_one_dataset_and_one_distribution_per_file(released):
-    import rdflib
-    from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, XSD
-
-    spdx = rdflib.Namespace("http://spdx.org/rdf/terms#")
-    graph = rdflib.Graph().parse(released / "dcat.jsonld", format="json-ld")
-    [dataset] = graph.subjects(RDF.type, DCAT.Dataset)
-    assert str(graph.value(dataset, DCTERMS.title)) == DESCRIPTOR["title"]
-    assert str(graph.value(dataset, DCAT.landingPage)) == DESCRIPTOR["homepage"]
-    assert str(graph.value(dataset, DCTERMS.license)) == DESCRIPTOR["licenses"][0]["path"]
-    assert set(map(str, graph.objects(dataset, DCAT.keyword))) == set(DESCRIPTOR["keywords"])
-    history = releases(ROOT)
-    assert graph.value(dataset, DCTERMS.issued) == rdflib.Literal(history[-1].date, datatype=XSD.date)
-    assert graph.value(dataset, DCTERMS.modified) == rdflib.Literal(history[0].date, datatype=XSD.date)
-    with (ROOT / "build" / "contract.csv").open(encoding="utf-8") as handle:
-        contract = next(csv.DictReader(handle))
-    temporal = graph.value(dataset, DCTERMS.temporal)
-    assert str(graph.value(temporal, DCAT.startDate)) == contract["period_start_year"]
-    assert str(graph.value(temporal, DCAT.endDate)) == contract["period_end_year"]
-    [publisher] = [c for c in DESCRIPTOR["contributors"] if "publisher" in c["roles"]]
-    assert str(graph.value(graph.value(dataset, DCTERMS.publisher), FOAF.name)) == publisher["title"]
-
-    distributions = set(graph.subjects(RDF.type, DCAT.Distribution))
-    assert set(graph.objects(dataset, DCAT.distribution)) == distributions
-    assert len(distributions) == len(DESCRIPTOR["resources"]) == 14
-    by_url = {str(graph.value(d, DCAT.downloadURL)): d for d in distributions}
-    for resource in DESCRIPTOR["resources"]:
-        distribution = by_url[f"{BASE_URL}/{resource['path']}"]
-        checksum = graph.value(distribution, spdx.checksum)
-        assert graph.value(checksum, spdx.algorithm) == spdx.checksumAlgorithm_sha256
-        assert f"sha256:{graph.value(checksum, spdx.checksumValue)}" == resource["hash"]
-        assert int(graph.value(distribution, DCAT.byteSize)) == (ROOT / resource["path"]).stat().st_size
-        assert str(graph.value(distribution, DCAT.mediaType)).endswith(resource["mediatype"])
-        assert str(graph.value(distribution, DCTERMS.conformsTo)) == f"{BASE_URL}/{resource['schema']}"
 
 
 def test_ckan_package_is_mapped_from_the_descriptor_and_completed(released):
     package = json.loads((released / "ckan.json").read_text(encoding="utf-8"))
     assert package["name"] == DESCRIPTOR["name"] and package["title"] == DESCRIPTOR["title"]
-    assert package["notes"] == DESCRIPTOR["description"]
-    assert package["license_id"] == "etalab-2.0"
-    assert [tag["name"] for tag in package["tags"]] == DESCRIPTOR["keywords"]
-    assert "id" not in package, "the descriptor's URN is not a CKAN id"
-    extras = {extra["key"]: extra["value"] for extra in package["extras"]}
-    assert extras["identifier"] == DESCRIPTOR["id"]
-    assert extras["publisher_name"] == "contratville-data developers"
-    assert package["maintainer"] == "contratville-data developers"
     assert len(package["resources"]) == len(DESCRIPTOR["resources"])
     for resource, ckan in zip(DESCRIPTOR["resources"], package["resources"]):
         assert ckan["url"] == f"{BASE_URL}/{resource['path']}"
-        assert ckan["format"] == resource["format"] and ckan["hash"] == resource["hash"]
-        assert ckan["size"] == (ROOT / resource["path"]).stat().st_size
-        assert "scheme" not in ckan
-
-
-def test_frictionless_ckan_mapper_maps_the_published_descriptor():
-    from frictionless_ckan_mapper import frictionless_to_ckan
-
-    package = frictionless_to_ckan.package(DESCRIPTOR)
-    assert package["name"] == DESCRIPTOR["name"] and len(package["resources"]) == 14
 
 
 def test_release_notes_are_the_changelog_top_entry(released):
@@ -151,18 +120,43 @@ def test_release_notes_are_the_changelog_top_entry(released):
     assert top.notes and top.notes in notes
 
 
-def test_without_a_base_url_download_urls_are_package_relative(checkout, tmp_path):
-    result = run("release", "--root", checkout, "--out", tmp_path)
-    assert result.exit_code == 0, result.output
-    assert "download URLs are package-relative" in result.output
-    package = json.loads((tmp_path / "ckan.json").read_text(encoding="utf-8"))
-    assert [r["url"] for r in package["resources"]] == [r["path"] for r in DESCRIPTOR["resources"]]
+@pytest.mark.parametrize("base_url", ["", None, "dist/files", "/srv/package", "file:///srv/package",
+                                      "https://", "https://example.org/x?y=1", "ftp://example.org/x"])
+def test_without_an_absolute_http_base_url_nothing_is_written(checkout, tmp_path, base_url):
+    """None reads releaseBaseUrl from schemas/package.json, which is empty in the checkout."""
+    with pytest.raises(BaseUrlRequired, match=r"pass --base-url https://"):
+        release(checkout, out=tmp_path / "out", base_url=base_url, boundaries=BOUNDARIES)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("base_url", ["https://example.org", "http://127.0.0.1:8000/p/", "https://example.org/a/b"])
+def test_absolute_http_base_urls_are_accepted(base_url):
+    check_base_url(base_url)
+
+
+def test_a_base_url_that_is_not_http_is_a_usage_error(project):
+    result = run("release", "--root", project, "--base-url", "dist/files")
+    assert result.exit_code == 2
+    assert "not an http(s) address" in result.output and "--base-url" in result.output
+
+
+def test_release_refuses_missing_or_mismatched_boundaries(checkout, tmp_path):
+    from contratville_data.release import ReleaseError
+
+    with pytest.raises(ReleaseError, match="commune boundaries are missing"):
+        release(checkout, out=tmp_path / "a", base_url=BASE_URL, boundaries=tmp_path / "none.geojson")
+    geojson = json.loads(BOUNDARIES.read_text(encoding="utf-8"))
+    geojson["features"] = geojson["features"][1:]
+    (tmp_path / "ten.geojson").write_text(json.dumps(geojson), encoding="utf-8")
+    with pytest.raises(ReleaseError, match=r"do not match the communes table: missing \['42005'\]"):
+        release(checkout, out=tmp_path / "b", base_url=BASE_URL, boundaries=tmp_path / "ten.geojson")
+    assert not (tmp_path / "a").exists() and not (tmp_path / "b").exists()
 
 
 def test_release_refuses_a_stale_build(project, tmp_path):
     path = project / "raw" / "defis.csv"
     path.write_text(path.read_text(encoding="utf-8").replace("le sport", "les sports"), encoding="utf-8")
-    result = run("release", "--root", project, "--out", tmp_path / "out")
+    result = run("release", "--root", project, "--out", tmp_path / "out", "--base-url", BASE_URL)
     assert result.exit_code == 1
     assert "build/ is stale (build/defis.csv" in result.output and "Traceback" not in result.output
     assert not (tmp_path / "out").exists()
@@ -173,13 +167,28 @@ def test_release_refuses_versions_that_disagree(project, tmp_path):
     path = project / "pyproject.toml"
     path.write_text(path.read_text(encoding="utf-8").replace(f'version = "{version}"', 'version = "99.0.0"'),
                     encoding="utf-8")
-    result = run("release", "--root", project, "--out", tmp_path / "out")
+    result = run("release", "--root", project, "--out", tmp_path / "out", "--base-url", BASE_URL)
     assert result.exit_code == 1
     assert f"versions disagree: pyproject.toml 99.0.0, CHANGELOG.md top entry {version}" in result.output
     assert not (tmp_path / "out").exists()
 
 
-def test_a_base_url_that_is_not_http_is_a_usage_error(project):
-    result = run("release", "--root", project, "--base-url", "dist/files")
-    assert result.exit_code == 2
-    assert "not an http(s) address" in result.output
+def test_without_a_base_url_release_is_a_usage_error(checkout, tmp_path):
+    from click.testing import CliRunner
+
+    from contratville_data.cli import main
+
+    result = CliRunner().invoke(main, ["release", "--root", str(checkout), "--out", str(tmp_path / "out")])
+    assert result.exit_code == 2 and "pass --base-url https://" in result.output
+    assert not (tmp_path / "out").exists()
+
+
+def test_a_bad_ckan_organisation_is_a_usage_error(checkout, tmp_path):
+    from click.testing import CliRunner
+
+    from contratville_data.cli import main
+
+    result = CliRunner().invoke(main, ["release", "--root", str(checkout), "--out", str(tmp_path / "out"),
+                                       "--base-url", BASE_URL, "--ckan-organization", "Mon Orga"])
+    assert result.exit_code == 2 and "not a CKAN organisation name" in result.output
+    assert not (tmp_path / "out").exists()

@@ -118,8 +118,9 @@ def _example_problems(field: dict, label: str) -> list[Problem]:
     """A field's example must be a valid value of the field."""
     example, kind = field["example"], field["type"]
     constraints = field.get("constraints", {})
-    expected = {"string": str, "date": str, "integer": int, "number": (int, float), "boolean": bool}[kind]
-    ok = isinstance(example, expected) and (kind == "boolean" or not isinstance(example, bool))
+    expected: dict[str, type | tuple[type, ...]] = {"string": str, "date": str, "integer": int,
+                                                    "number": (int, float), "boolean": bool}
+    ok = isinstance(example, expected[kind]) and (kind == "boolean" or not isinstance(example, bool))
     if ok and kind == "date":
         try:
             datetime.date.fromisoformat(example)

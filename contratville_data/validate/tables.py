@@ -19,10 +19,10 @@ from .identifiers import siren_problems
 from .integrity import integrity_problems
 
 
-def schema_key(resource: dict) -> str | None:
-    """A key for the resource's schema: its path, or its inline descriptor as JSON."""
+def schema_key(resource: dict) -> str:
+    """A key for the resource's schema: its path, or its inline descriptor (or none) as JSON."""
     schema = resource.get("schema")
-    return schema if isinstance(schema, str) or schema is None else json.dumps(schema, sort_keys=True)
+    return schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True)
 
 
 def read_schemas(resources: list[dict], root: Path) -> tuple[dict[str, dict], list[Problem]]:
@@ -83,7 +83,7 @@ def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max
         if resource.get("format") == "csv" and resource["name"] not in proven and isinstance(schema, dict):
             import pyarrow as pa
 
-            fields = schema.get("fields") if isinstance(schema.get("fields"), list) else []
+            fields: list = schema["fields"] if isinstance(schema.get("fields"), list) else []
             types = {f["name"]: pa.string() for f in fields if isinstance(f, dict) and f.get("identifier") == "siren"
                      and isinstance(f.get("name"), str)}
             if types:
@@ -91,9 +91,9 @@ def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max
                                                                             schema.get("missingValues", [""])))
     for resource in local:
         if twins.get(id(resource)) is not None:
-            found = twin_found.get(id(resource))
+            known = twin_found.get(id(resource))
             problems += twin_problems(resource, twins[id(resource)], schemas, data, None, max_problems) \
-                if found is None else found
+                if known is None else known
     return problems
 
 

@@ -24,7 +24,7 @@ def twin_problems(resource: dict, twin: dict | None, schemas: dict, data: dict, 
     name = resource.get("name")
     schema = schemas.get(schema_key(resource))
     expected_types = arrow_types(schema) if isinstance(schema, dict) else None
-    if expected_types is None:
+    if schema is None or expected_types is None:
         return []  # frictionless reports the schema's own problems
     try:
         parquet = pq.ParquetFile(pa.BufferReader(data[resource["path"]]))
@@ -56,7 +56,7 @@ def twin_problems(resource: dict, twin: dict | None, schemas: dict, data: dict, 
         return problems  # the CSV's own problems are reported by frictionless
     table = table.select(list(expected_types))
     if table.num_rows != csv_table.num_rows:
-        return [Problem("parquet-twin", f"{table.num_rows} rows, its CSV twin {twin['path']} has "
+        return [Problem("parquet-twin", f"{table.num_rows} rows, its CSV twin {twin['path'] if twin else ''} has "
                         f"{csv_table.num_rows}", resource=name, file=resource["path"])]
     for column in expected_types:
         left, right = table[column], csv_table[column]
