@@ -7,9 +7,9 @@ check is writing one function with ``@rule("<problem type>")``; the build runs e
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import pandas as pd
 

@@ -9,7 +9,6 @@ import sys
 import zipfile
 
 import pandas as pd
-import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
