@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from contratville_data.check import check_values
+from contratville_data.formats import BY_NAME
 from contratville_data.metadata import latest_release, package_metadata, project_version
 from contratville_data.schemas import TYPE_MAP, load_order, load_schemas
 
@@ -143,9 +144,13 @@ def test_every_resource_is_described_for_portals(resource):
     for key in ("title", "description", "format", "mediatype"):
         assert resource.get(key), f"{resource['name']} has no {key}"
     assert re.fullmatch(r"sha256:[0-9a-f]{64}", resource["hash"])
-    assert resource["schema"].startswith("build/schemas/") and (ROOT / resource["schema"]).is_file()
-    if resource["format"] == "csv":
-        assert resource["encoding"] == "utf-8"
+    fmt = BY_NAME[resource["format"]]
+    if fmt.per_table:
+        assert resource["schema"].startswith("build/schemas/") and (ROOT / resource["schema"]).is_file()
+    else:
+        assert "schema" not in resource and resource["path"] == fmt.path()
+    assert resource["mediatype"] == fmt.mediatype and resource.get("encoding") == fmt.encoding
+    if fmt.declares_bytes:
         assert resource["bytes"] == (ROOT / resource["path"]).stat().st_size
     else:
         assert "bytes" not in resource, "frictionless 5.21 misreads a Parquet table's byte count"

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from .conftest import ROOT
+from .conftest import ROOT, expected_resources
 from .system import require
 from .test_release import DESCRIPTOR, ZIP, copy_checkout, make_release
 
@@ -132,7 +132,7 @@ def test_tags_are_the_keywords(dataset):
 def test_every_file_is_a_resource_with_url_format_mime_size_checksum_schema(dataset, harvested):
     address = harvested["dcat-datagouv.jsonld"]["address"]
     resources = {r["url"]: r for r in dataset["resources"]}
-    assert len(resources) == len(dataset["resources"]) == len(DESCRIPTOR["resources"]) == 14
+    assert len(resources) == len(dataset["resources"]) == len(DESCRIPTOR["resources"]) == expected_resources()
     for resource in DESCRIPTOR["resources"]:
         url = f"{address}/package/{resource['path']}"
         shown = resources[url]
