@@ -90,7 +90,7 @@ def dcat_catalogue(descriptor: dict, portal: dict, translations: dict, located: 
         "dct:temporal": {"@type": "dct:PeriodOfTime", "dcat:startDate": _typed(period[0], "date"),
                          "dcat:endDate": _typed(period[1], "date")},
         "dct:spatial": {"@id": location["@id"]},
-        "dcat:landingPage": {"@id": f"{base}/README.md", "@type": "foaf:Document"},
+        "dcat:landingPage": {"@id": f"{base}/site/index.html", "@type": "foaf:Document"},
         "dct:relation": [{"@id": _absolute(base, source["path"])} for source in descriptor.get("sources", [])],
         "dcat:distribution": [_distribution(descriptor["id"], resource, located[resource["name"]], licence["@id"],
                                             portal["availability"], strict)
@@ -109,7 +109,7 @@ def dcat_catalogue(descriptor: dict, portal: dict, translations: dict, located: 
         "dct:modified": _typed(dates["modified"], "date"),
         "dct:spatial": {"@id": location["@id"]},
         "dcat:themeTaxonomy": {"@id": THEME_TAXONOMY},
-        "foaf:homepage": {"@id": f"{base}/README.md"},
+        "foaf:homepage": {"@id": f"{base}/site/index.html"},
         "dcat:dataset": {"@id": dataset["@id"]},
     }
     return {"@context": CONTEXT, "@graph": [catalogue, dataset, publisher, contact, licence, location]}

@@ -27,6 +27,8 @@ BUNDLED = ("README.md", "LICENSE", "CHANGELOG.md", "docs/data-dictionary.md", "d
 #: Names of the files written beside the zip: strict DCAT-AP 3.0.1, its data.gouv.fr profile, CKAN, notes.
 DCAT_FILE, DATAGOUV_FILE = "dcat.jsonld", "dcat-datagouv.jsonld"
 CKAN_FILE, NOTES_FILE = "ckan.json", "RELEASE_NOTES.md"
+#: The folder of the zip holding the package's web site, which the portal metadata gives as landing page.
+SITE_DIR = "site"
 #: The commune boundaries (GeoJSON, property ``code``) giving the spatial coverage, by default.
 BOUNDARIES = "raw/communes.geojson"
 
@@ -91,6 +93,7 @@ def release(root: Path, *, out: Path | None = None, base_url: str | None = None,
     """
     from .build import build
     from .metadata import package_metadata, project_version, releases
+    from .site import SiteError, write_site
     from .validate.descriptor import read_descriptor
 
     root = root.resolve()
@@ -116,17 +119,24 @@ def release(root: Path, *, out: Path | None = None, base_url: str | None = None,
         raise ReleaseError(f"build/ is stale ({', '.join(stale)}): run `contratville-data build` first")
     progress(f"checked: version {version}, build up to date")
     boundaries = boundaries or root / BOUNDARIES
+    if not boundaries.is_file():
+        raise ReleaseError(f"{boundaries}: the commune boundaries are missing; the spatial coverage of the "
+                           f"portal metadata and the site's map are drawn from them")
     out = (out or default_out(root, version)).resolve()
     stem = f"{descriptor['name']}-{version}"
     with tempfile.TemporaryDirectory(prefix=".release-") as tmp:
         staging = Path(tmp)
         zip_name = f"{stem}.zip"
-        _write_zip(root, descriptor, staging / zip_name, history[0].date)
+        coverage = _coverage(boundaries, descriptor, root)
+        try:
+            write_site(root, staging / SITE_DIR, boundaries)
+        except SiteError as err:
+            raise ReleaseError(f"the web site cannot be written: {err}") from None
+        _write_zip(root, descriptor, staging / zip_name, history[0].date, staging / SITE_DIR)
         package_dir = _check_standalone(staging / zip_name, staging / "unpacked")
         progress(f"wrote {zip_name}; it validates on its own")
         located = _locate(descriptor, package_dir, base_url)
         period = _contract_period(descriptor, package_dir)
-        coverage = _coverage(boundaries, descriptor, package_dir)
         dates = {"issued": history[-1].date, "modified": history[0].date}
         _write_metadata(staging, descriptor, metadata, located, period, dates, base_url, coverage,
                         history[0].notes, ckan_organization)
@@ -163,19 +173,23 @@ def _bundled_files(root: Path, descriptor: dict) -> list[str]:
     return sorted(files)
 
 
-def _write_zip(root: Path, descriptor: dict, path: Path, date: str) -> None:
-    """A zipped Data Package: ``datapackage.json`` first, at the top, then the other files sorted;
-    all dated ``date`` at midnight, mode 644, so the same checkout gives the same bytes."""
+def _write_zip(root: Path, descriptor: dict, path: Path, date: str, site: Path) -> None:
+    """A zipped Data Package: ``datapackage.json`` first, at the top, then the other files sorted, then
+    the web site under ``site/``; all dated ``date`` at midnight, mode 644, so the same checkout gives
+    the same bytes."""
     year, month, day = (int(part) for part in date.split("-"))
     date_time = (year, month, day, 0, 0, 0)
     names = _bundled_files(root, descriptor)
+    members = [(name, root / name) for name in ["datapackage.json"] + [n for n in names if n != "datapackage.json"]]
+    members += [(f"{SITE_DIR}/{p.relative_to(site).as_posix()}", p)
+                for p in sorted(site.rglob("*"), key=lambda p: p.relative_to(site).as_posix()) if p.is_file()]
     with zipfile.ZipFile(path, "w") as archive:
-        for name in ["datapackage.json"] + [n for n in names if n != "datapackage.json"]:
+        for name, source in members:
             info = zipfile.ZipInfo(name, date_time=date_time)
             info.compress_type = zipfile.ZIP_DEFLATED
             info.create_system = 3  # Unix, so that the permissions below are read everywhere
             info.external_attr = 0o100644 << 16
-            archive.writestr(info, (root / name).read_bytes(), compresslevel=9)
+            archive.writestr(info, source.read_bytes(), compresslevel=9)
 
 
 def _check_standalone(zip_path: Path, into: Path) -> Path:

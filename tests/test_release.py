@@ -63,8 +63,11 @@ def test_the_zip_is_a_data_package_with_its_descriptor_at_the_top(released, tmp_
     with zipfile.ZipFile(released / ZIP) as archive:
         names = archive.namelist()
         archive.extractall(tmp_path / "elsewhere")
-    assert names[0] == "datapackage.json" and names[1:] == sorted(names[1:])
-    assert all("/" not in name or name.split("/")[0] in {"build", "docs", "schemas"} for name in names)
+    package = [name for name in names if not name.startswith("site/")]
+    assert names[0] == "datapackage.json" and package[1:] == sorted(package[1:])
+    assert names[len(package):] == sorted(names[len(package):]), "the site comes last, sorted"
+    assert all("/" not in name or name.split("/")[0] in {"build", "docs", "site"} for name in names)
+    assert "site/index.html" in names
     result = run("validate", tmp_path / "elsewhere" / "datapackage.json")
     assert result.exit_code == 0, result.output
     for document in ("README.md", "LICENSE", "CHANGELOG.md", "docs/reference-facts.md"):
@@ -192,3 +195,15 @@ def test_a_bad_ckan_organisation_is_a_usage_error(checkout, tmp_path):
                                        "--base-url", BASE_URL, "--ckan-organization", "Mon Orga"])
     assert result.exit_code == 2 and "not a CKAN organisation name" in result.output
     assert not (tmp_path / "out").exists()
+
+
+def test_the_site_is_in_the_zip_and_is_the_landing_page(released):
+    """The release carries the package's web page; the DCAT landing page points at it."""
+    import rdflib
+
+    with zipfile.ZipFile(released / ZIP) as archive:
+        index = archive.read("site/index.html").decode("utf-8")
+    assert '<html lang="fr"' in index
+    graph = rdflib.Graph().parse(released / "dcat.jsonld", format="json-ld")
+    landing = set(graph.objects(None, rdflib.URIRef("http://www.w3.org/ns/dcat#landingPage")))
+    assert landing == {rdflib.URIRef(f"{BASE_URL.rstrip('/')}/site/index.html")}

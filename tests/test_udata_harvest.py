@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from contratville_data.formats import FORMATS
+
 from .conftest import ROOT, expected_resources
 from .system import require
 from .test_release import DESCRIPTOR, ZIP, copy_checkout, make_release
@@ -140,11 +142,14 @@ def test_every_file_is_a_resource_with_url_format_mime_size_checksum_schema(data
         assert shown["format"] == resource["format"] and shown["mime"] == resource["mediatype"]
         algorithm, digest = resource["hash"].split(":")
         assert shown["checksum"] == {"type": algorithm, "value": digest}
-        assert shown["schema"]["url"] == f"{address}/package/{resource['schema']}"
+        if "schema" in resource:
+            assert shown["schema"]["url"] == f"{address}/package/{resource['schema']}"
+        else:
+            assert shown["schema"] is None
         with urllib.request.urlopen(url) as response:
             body = response.read()
         assert shown["filesize"] == len(body) and hashlib.sha256(body).hexdigest() == digest
-    assert {r["format"] for r in dataset["resources"]} == {"csv", "parquet"}
+    assert {r["format"] for r in dataset["resources"]} == {f.name for f in FORMATS}
 
 
 def test_the_strict_dcat_ap_file_is_refused_by_udata_for_its_hexbinary_checksums(harvested):
