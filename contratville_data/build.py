@@ -3,14 +3,12 @@
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from .datapackage import SCHEMA_DIR
-from .problems import Problem, raise_if
+from .problems import Problem, ProblemsFound, raise_if
 
 #: The generated documents, relative to the project root.
 DICTIONARY = "docs/data-dictionary.md"
@@ -33,21 +31,33 @@ class BuildResult:
 def build(root: Path, *, check: bool = False, progress: Callable[[str], None] = lambda _: None) -> BuildResult:
     """Build the package of the checkout at ``root``.
 
-    Raises ProblemsFound (nothing published changes) when raw/ or the outputs fail a check.
-    With ``check``, publishes nothing and lists the published files that differ from a fresh build.
+    Raises ProblemsFound when raw/ or the outputs fail a check, when a file cannot be written (a full
+    disk, a read-only folder) or when a signal stops the build: the published files are then the old
+    ones, whole. With ``check``, publishes nothing and lists the published files that differ from a
+    fresh build. Either way it first finishes a publish a killed build left half done, and removes
+    the staging folders killed builds left behind.
     """
-    from filelock import FileLock
+    from . import publish
 
     root = root.resolve()
-    with FileLock(str(root / ".build.lock")):
-        with tempfile.TemporaryDirectory(prefix=".build-", dir=root) as tmp:
-            staging = Path(tmp)
-            result = _build_into(root, staging, progress)
-            if check:
-                result.stale = _differences(root, staging, result.files)
-            else:
-                _publish(root, staging)
-                progress(f"published {len(result.files)} files: {', '.join(PUBLISHED)}")
+    try:
+        with publish.interruptible(), publish.locked(root):
+            staging = publish.stage(root)
+            try:
+                result = _build_into(root, staging, progress)
+                if check:
+                    result.stale = _differences(root, staging, result.files)
+                else:
+                    _publish(root, staging)
+                    progress(f"published {len(result.files)} files: {', '.join(PUBLISHED)}")
+            finally:
+                publish.discard(root, staging)
+    except publish.Interrupted as stop:
+        raise ProblemsFound([publish.interrupted_problem(stop)]) from None
+    except publish.PublishError as failure:
+        raise ProblemsFound([failure.problem()]) from None
+    except OSError as failure:
+        raise ProblemsFound([publish.write_problem(root, failure)]) from None
     return result
 
 
@@ -78,7 +88,8 @@ def _build_into(root: Path, staging: Path, progress: Callable[[str], None]) -> B
             problems += check_values(frames[name], lines[name], schemas[name], labels[name])
             progress(f"read {labels[name]}: {len(table.rows)} rows")
     readable = {name: schema for name, schema in schemas.items()
-                if name in frames and all((fk["reference"]["resource"] or name) in frames for fk in schema.foreign_keys)}
+                if name in frames
+                and all((fk["reference"]["resource"] or name) in frames for fk in schema.foreign_keys)}
     problems += check_foreign_keys(frames, lines, readable, labels)
     raise_if(problems)
     raise_if(check_rules(Tables(frames, lines, labels, root)))
@@ -137,12 +148,7 @@ def _differences(root: Path, staging: Path, files: list[str]) -> list[str]:
 
 
 def _publish(root: Path, staging: Path) -> None:
-    """Swap the staged build/, datapackage.json and generated documents in place of the published ones."""
-    old = staging / "previous-build"
-    if (root / "build").exists():
-        os.replace(root / "build", old)
-    os.replace(staging / "build", root / "build")
-    os.replace(staging / "datapackage.json", root / "datapackage.json")
-    for document in DOCUMENTS:
-        (root / document).parent.mkdir(exist_ok=True)
-        os.replace(staging / document, root / document)
+    """Put the staged build/, datapackage.json and generated documents in place of the published ones, all or none."""
+    from .publish import publish
+
+    publish(root, staging, PUBLISHED)

@@ -213,6 +213,7 @@ def _contact(descriptor: dict, portal: dict) -> dict:
 def _distribution(dataset_id: str, resource: dict, located: dict, licence: str, availability: str,
                   strict: bool) -> dict:
     algorithm, digest = resource["hash"].split(":", 1)
+    fmt = BY_NAME[resource["format"]]
     distribution = {
         "@id": f"{dataset_id}/{resource['name']}",
         "@type": "dcat:Distribution",
@@ -223,7 +224,7 @@ def _distribution(dataset_id: str, resource: dict, located: dict, licence: str, 
         "dcat:downloadURL": {"@id": located["url"]},
         # the label lets ckanext-dcat store the media type's name, not its IRI
         "dcat:mediaType": {"@id": MEDIA_TYPES + resource["mediatype"], "rdfs:label": resource["mediatype"]},
-        "dct:format": {"@id": BY_NAME[resource["format"]].file_type_uri, "rdfs:label": BY_NAME[resource["format"]].label},
+        "dct:format": {"@id": fmt.file_type_uri, "rdfs:label": fmt.label},
         "dcat:byteSize": _typed(located["bytes"], "nonNegativeInteger"),
         "spdx:checksum": {"@type": "spdx:Checksum",
                           "spdx:algorithm": {"@id": f"spdx:checksumAlgorithm_{algorithm}"},

@@ -74,7 +74,8 @@ def commune_features(geojson: dict, communes: pd.DataFrame, counts: dict[str, in
     if problems:
         raise ProblemsFound(problems)
     features = [{"type": "Feature", "id": code,
-                 "properties": {"commune_code": code, "name": names[code], "neighbourhood_count": int(counts.get(code, 0))},
+                 "properties": {"commune_code": code, "name": names[code],
+                                "neighbourhood_count": int(counts.get(code, 0))},
                  "geometry": _rewound(boundaries[code])}
                 for code in sorted(names)]
     collection = {"type": "FeatureCollection", "bbox": _bbox(features)} if features else {"type": "FeatureCollection"}

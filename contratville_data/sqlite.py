@@ -12,9 +12,9 @@ Written with the standard library's ``sqlite3`` only. Conventions, from each Tab
   the table's PRIMARY KEY; ``enum``, ``minimum`` and ``maximum`` become CHECK constraints
   (``pattern`` does not: SQLite has no regular expressions without an extension);
 - every foreign key is declared (``FOREIGN KEY ... REFERENCES``), checked with
-  ``PRAGMA foreign_key_check`` before the file is written (every violation reported), and its columns are indexed (``<table>__<columns>``) unless they lead the
-  primary key. SQLite enforces foreign keys only on connections that run
-  ``PRAGMA foreign_keys = ON``;
+  ``PRAGMA foreign_key_check`` before the file is written (every violation reported), and its
+  columns are indexed (``<table>__<columns>``) unless they lead the primary key. SQLite enforces
+  foreign keys only on connections that run ``PRAGMA foreign_keys = ON``;
 - tables are created parents first, rows inserted in primary-key order, then the database is
   copied by ``VACUUM INTO`` (4096-byte pages, rollback journal, UTF-8): the same tables give the
   same bytes with the same SQLite library, whose version number the file header records.
@@ -29,8 +29,9 @@ import math
 import os
 import sqlite3
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import pandas as pd
 
@@ -169,7 +170,8 @@ def _rows(df: pd.DataFrame, schema: dict) -> list[tuple]:
     names = [field["name"] for field in schema["fields"]]
     positions = [names.index(column) for column in _as_list(schema.get("primaryKey", []))]
     # a missing key value sorts last, and NOT NULL then refuses it
-    return sorted(zip(*columns), key=lambda row: tuple((row[i] is None, "" if row[i] is None else row[i]) for i in positions))
+    return sorted(zip(*columns),
+                  key=lambda row: tuple((row[i] is None, "" if row[i] is None else row[i]) for i in positions))
 
 
 def _iso_date(value) -> str:
@@ -183,7 +185,8 @@ def _as_list(names) -> list[str]:
     return [names] if isinstance(names, str) else list(names)
 
 
-_CONVERT: dict[str, Callable[[Any], Any]] = {"string": str, "integer": int, "number": float, "boolean": lambda v: int(bool(v)), "date": _iso_date}
+_CONVERT: dict[str, Callable[[Any], Any]] = {"string": str, "integer": int, "number": float,
+                                             "boolean": lambda v: int(bool(v)), "date": _iso_date}
 
 
 def _vacuum_into(connection: sqlite3.Connection, path: Path) -> None:
@@ -221,8 +224,9 @@ def datasette_metadata(package_meta: dict, schemas: dict[str, dict], *, database
     ``package_meta`` is the package's metadata (``schemas/package.json`` or the Data Package
     descriptor): title, description, homepage, licenses, where present resources (titles and
     descriptions, as a list or by name) and sources (``title`` and ``path``). Each table gets its
-    title and description (from its resource, else from its Table Schema), each column its title and description, ``units`` from a field's
-    ``unit`` (a Pint unit expression, as Datasette expects), and facets on enum and boolean columns.
+    title and description (from its resource, else from its Table Schema), each column its title
+    and description, ``units`` from a field's ``unit`` (a Pint unit expression, as Datasette
+    expects), and facets on enum and boolean columns.
     """
     resources = package_meta.get("resources", {})
     if isinstance(resources, list):

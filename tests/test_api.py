@@ -8,6 +8,7 @@ import subprocess
 import sys
 import zipfile
 
+import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
@@ -49,7 +50,7 @@ def test_load_types_every_column_from_its_schema(name):
             assert isinstance(dtype, pd.CategoricalDtype) and list(dtype.categories) == enum
         else:
             assert str(dtype) == EXPECTED_DTYPES[field["type"]], field["name"]
-        assert dtype != object
+        assert dtype != np.dtype(object)
 
 
 def test_load_keeps_codes_as_strings_with_their_values():

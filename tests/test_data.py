@@ -102,7 +102,8 @@ def test_the_interpretations_are_flagged_and_explained():
     interpreted = neighbourhoods[neighbourhoods["interpreted"] == "true"]
     assert list(interpreted.index) == ["malafolie", "montcel-centre-ville", "montrambert-meline"]
     assert all(note.startswith("Interpretation:") for note in interpreted["note"])
-    assert not any(note.startswith("Interpretation:") for note in neighbourhoods.query("interpreted == 'false'")["note"])
+    literal = neighbourhoods.query("interpreted == 'false'")["note"]
+    assert not any(note.startswith("Interpretation:") for note in literal)
     assert interpreted.loc["montcel-centre-ville", "name"] == "Montcel, Centre-ville"
     page = plain(snapshot(GEOGRAPHY_PAGE))
     assert "La Ricamarie : Montcel, Centre-ville, Montrambert Méline" in page
@@ -165,7 +166,7 @@ def test_values_taken_from_the_reference_facts_are_there_with_their_confidence()
     facts = plain((ROOT / "docs" / "reference-facts.md").read_text(encoding="utf-8"))
     signatories = table("signatories")
     for _, row in signatories[signatories["siren"] != ""].iterrows():
-        line = next((l for l in facts.splitlines() if row["siren"] in l), "")
+        line = next((fact for fact in facts.splitlines() if row["siren"] in fact), "")
         assert f"| {row['siren_confidence']} |" in line or "244200770" == row["siren"], row["signatory_id"]
     assert "SIREN 244200770 (S" in facts
     contract = table("contract").iloc[0]

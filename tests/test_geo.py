@@ -109,7 +109,8 @@ def test_holes_are_rewound_clockwise():
     square = [[0, 0], [0, 4], [4, 4], [4, 0], [0, 0]]  # clockwise
     hole = [[1, 1], [3, 1], [3, 3], [1, 3], [1, 1]]  # counterclockwise
     source = {"type": "FeatureCollection", "features": [
-        {"type": "Feature", "properties": {"code": "01001"}, "geometry": {"type": "Polygon", "coordinates": [square, hole]}}]}
+        {"type": "Feature", "properties": {"code": "01001"},
+         "geometry": {"type": "Polygon", "coordinates": [square, hole]}}]}
     communes = pd.DataFrame({"commune_code": ["01001"], "name": ["Test"]})
     exterior, inner = commune_features(source, communes, {"01001": 2})["features"][0]["geometry"]["coordinates"]
     assert exterior == square[::-1] and inner == hole[::-1]
@@ -130,7 +131,8 @@ def test_orientation_and_validity_as_shapely_sees_them(collection):
 
 def test_same_input_same_bytes_whatever_the_order(collection, written, source, communes, tmp_path):
     shuffled = dict(source, features=list(reversed(source["features"])))
-    again = commune_features(shuffled, communes.iloc[::-1], neighbourhood_counts(read_csv("neighbourhood_communes.csv")))
+    counts = neighbourhood_counts(read_csv("neighbourhood_communes.csv"))
+    again = commune_features(shuffled, communes.iloc[::-1], counts)
     write_geojson(again, tmp_path / "again.geojson")
     data = written.read_bytes()
     assert (tmp_path / "again.geojson").read_bytes() == data

@@ -62,7 +62,8 @@ CASES = {
                  "not valid JSON"),
     "inline-pattern": (edit_schema("defis", lambda d: field(d, "defi_id")["constraints"].update(pattern="^[a-z]+$")),
                        "metadata-reference", "schemas/defis.schema.json", "pattern written inline"),
-    "unknown-reference": (edit_schema("defis", lambda d: field(d, "source_id").update({"$ref": "fields.json#/fields/x"})),
+    "unknown-reference": (edit_schema("defis",
+                                      lambda d: field(d, "source_id").update({"$ref": "fields.json#/fields/x"})),
                           "metadata-reference", "schemas/defis.schema.json", "no shared field"),
     "unicode-digit-class": (edit_shared(lambda d: d["patterns"].update(siren="^\\d{9}$")), "metadata-pattern",
                             "schemas/fields.json", "match beyond ASCII"),
@@ -101,7 +102,8 @@ def test_a_metadata_departure_is_a_problem_with_file_and_hint(project, case):
 def test_a_self_referencing_foreign_key_is_not_a_cycle(project):
     edit_schema("sources", lambda d: d["fields"].append(
         {"$ref": "fields.json#/fields/source_id", "name": "parent_id", "constraints": {"required": False}}
-    ) or d.update(foreignKeys=[{"fields": ["parent_id"], "reference": {"resource": "", "fields": ["source_id"]}}]))(project)
+    ) or d.update(foreignKeys=[{"fields": ["parent_id"],
+                                "reference": {"resource": "", "fields": ["source_id"]}}]))(project)
     path = project / "raw" / "sources.csv"
     lines = path.read_text(encoding="utf-8").splitlines()
     path.write_text("\n".join([lines[0] + ",parent_id"] + [line + "," for line in lines[1:]]) + "\n", encoding="utf-8")

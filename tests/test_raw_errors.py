@@ -48,7 +48,8 @@ CASES = {
                                 "already used on line 2"),
     "unknown-foreign-key": ("neighbourhood_communes.csv", mutate(b"malafolie,42095", b"malafolie,42096"),
                             "foreign-key", 34, "not found in communes.commune_code"),
-    "unknown-source": ("defis.csv", mutate(b'sport",sem-contrat-de-ville-2024-2030', b'sport",sem-contract'), "foreign-key", 3,
+    "unknown-source": ("defis.csv", mutate(b'sport",sem-contrat-de-ville-2024-2030', b'sport",sem-contract'),
+                       "foreign-key", 3,
                        "not found in sources.source_id"),
     "bad-cog-code": ("communes.csv", mutate(b"42218,", b"4221,"), "constraint-error", 10, "does not match the pattern"),
     "bad-siren-check-digit": ("signatories.csv", mutate(b"130005481", b"130005482"), "check-digit", 8,
@@ -95,7 +96,7 @@ def test_bad_raw_input_fails_precisely_and_publishes_nothing(project, case):
     assert result.exception is None or isinstance(result.exception, SystemExit)
     assert "Traceback" not in result.output
     where = f"raw/{name}:{line}" if line else "raw/"
-    errors = [l for l in result.output.splitlines() if l.startswith(f"error: {where}") and f"[{kind}]" in l]
+    errors = [out for out in result.output.splitlines() if out.startswith(f"error: {where}") and f"[{kind}]" in out]
     assert errors and text in errors[0], result.output
     assert "hint:" in result.output
     assert "nothing published changed" in result.output
@@ -123,7 +124,8 @@ def test_all_problems_of_a_run_are_reported_together(project):
     result = CliRunner().invoke(main, ["build", "--root", str(project)])
     assert result.exit_code == 1
     for expected in ("raw/communes.csv:4, column name, value 'Firminy ': leading or trailing spaces [whitespace]",
-                     "raw/signatories.csv:14, column category, value 'bailleur': not one of the allowed values (constraint enum) [constraint-error]",
+                     "raw/signatories.csv:14, column category, value 'bailleur': not one of the allowed values "
+                     "(constraint enum) [constraint-error]",
                      "raw/defis.csv:1: file starts with a UTF-8 byte order mark (BOM) [bom]",
                      "raw/neighbourhood_communes.csv:34, column commune_code, value '42096': not found"):
         assert f"error: {expected}" in result.output
