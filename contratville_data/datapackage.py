@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from .formats import PACKAGE_FORMATS, TABLE_FORMATS
+from .formats import FORMATS, Format
 from .metadata import Project
 from .schemas import TableSchema
 from .write import file_hash
@@ -43,16 +43,18 @@ def published_schema(schema: TableSchema, project: Project) -> dict:
     return {**head, **descriptor}
 
 
-def describe_package(project: Project, out: Path, sources: list[dict]) -> dict:
+def describe_package(project: Project, out: Path, sources: list[dict],
+                     formats: tuple[Format, ...] = FORMATS) -> dict:
     """The descriptor of the files under ``out/build``, with paths relative to ``out``.
 
-    Formats that declare ``bytes`` (CSV) get it; every file gets its ``hash``, which
+    ``formats`` are the formats written (default: all of the registry's). Formats that declare
+    ``bytes`` (CSV) get it; every file gets its ``hash``, which
     ``contratville-data validate`` checks (frictionless cannot measure a Parquet table's bytes: a
     declared ``bytes`` fails its byte-count check).
     """
     meta = project.package
     resources = []
-    for fmt in TABLE_FORMATS:
+    for fmt in (f for f in formats if f.per_table):
         for name, schema in project.schemas.items():
             path = fmt.path(name)
             resource = {
@@ -69,7 +71,7 @@ def describe_package(project: Project, out: Path, sources: list[dict]) -> dict:
             resource["hash"] = file_hash(out / path)
             resource["schema"] = schema_path(name)
             resources.append(resource)
-    for fmt in PACKAGE_FORMATS:
+    for fmt in (f for f in formats if not f.per_table):
         resource = {"name": fmt.resource_name(), "path": fmt.path(), "scheme": "file", **fmt.descriptor(),
                     "title": fmt.title, "description": fmt.description}
         if fmt.declares_bytes:

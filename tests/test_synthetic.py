@@ -6,7 +6,9 @@ import importlib.util
 import json
 from pathlib import Path
 
+import numpy as np
 import pyarrow as pa
+import pyarrow.compute as pc
 import pytest
 from frictionless import Package
 from stdnum.fr import siren
@@ -48,6 +50,65 @@ def test_the_synthetic_package_is_valid_deterministic_and_takes_the_fast_path(tm
 def test_too_few_rows_are_refused():
     with pytest.raises(ValueError, match="at least"):
         synthetic.generate(10)
+
+
+def test_the_files_are_the_project_writers_files_whatever_the_batches(tmp_path, monkeypatch):
+    """The streamed CSV and Parquet equal write_csv's and write_parquet's; CSV bytes ignore the batch size."""
+    import pandas as pd
+
+    from contratville_data.write import write_csv, write_parquet
+
+    tables = synthetic.generate(ROWS)
+    exact = {pa.int64(): pd.Int64Dtype(), pa.bool_(): pd.BooleanDtype(), pa.string(): pd.StringDtype(),
+             pa.date32(): pd.ArrowDtype(pa.date32())}
+    for name, schema in load_schemas(ROOT / "schemas").items():
+        frame = tables[name].to_pandas(types_mapper=exact.get).astype(schema.pandas_dtypes())
+        write_csv(frame, tmp_path / "pandas.csv", schema)
+        write_parquet(frame, tmp_path / "pandas.parquet", schema)
+        synthetic.write_files([tables[name]], tmp_path / "arrow.csv", tmp_path / "arrow.parquet", schema)
+        assert (tmp_path / "arrow.csv").read_bytes() == (tmp_path / "pandas.csv").read_bytes(), name
+        assert (tmp_path / "arrow.parquet").read_bytes() == (tmp_path / "pandas.parquet").read_bytes(), name
+    whole = files(synthetic.write_package(tables, tmp_path / "whole").parent)
+    monkeypatch.setattr(synthetic, "BATCH", 7)
+    monkeypatch.setattr(synthetic, "CSV_SLICE", 3)
+    batched = files(synthetic.write_package(synthetic.stream(ROWS), tmp_path / "batched").parent)
+    assert {p: b for p, b in batched.items() if p.endswith(".csv")} == \
+        {p: b for p, b in whole.items() if p.endswith(".csv")}
+
+
+def test_a_pattern_without_a_generator_is_refused_clearly():
+    field = {"name": "code", "type": "string", "example": "ABC", "constraints": {"pattern": "^[A-Z]{3}$"}}
+    with pytest.raises(ValueError, match="no synthetic values for the pattern"):
+        synthetic._values(field, np.arange(3), 3)
+
+
+def test_ten_million_rows_fit_the_key_spaces():
+    """Above the commune codes' 101,000, communes stop growing and the other tables share the rest."""
+    rows = synthetic.table_rows(10_000_000)
+    assert sum(rows.values()) == 10_000_000
+    assert rows["communes"] == synthetic.COG_CODES == 101_000
+    small = synthetic.table_rows(ROWS)
+    assert all(rows[name] > 10_000_000 * small[name] // ROWS for name in rows if name != "communes")
+
+
+def test_a_batch_far_into_a_ten_million_row_package_is_consistent():
+    """Codes over the whole COG pattern, unique; foreign keys among their parent's keys; SIRENs valid."""
+    schemas = load_schemas(ROOT / "schemas")
+    rows = synthetic.table_rows(10_000_000)
+    codes = synthetic._column(schemas, rows, "communes", "commune_code", np.arange(rows["communes"]))
+    assert len(pc.unique(codes)) == rows["communes"]
+    assert pc.all(pc.match_substring_regex(codes, synthetic.COG)).as_py()
+    assert {c[:2] for c in codes.to_pylist()} == set(synthetic.COG_PREFIXES)
+    last = {name: np.arange(rows[name] - 1000, rows[name]) for name in rows}
+    links = synthetic._table(schemas, rows, "neighbourhood_communes", last["neighbourhood_communes"])
+    assert pc.all(pc.is_in(links["commune_code"], value_set=codes)).as_py()
+    parents = synthetic._column(schemas, rows, "neighbourhoods", "neighbourhood_id", np.arange(rows["neighbourhoods"]))
+    assert pc.all(pc.is_in(links["neighbourhood_id"], value_set=parents)).as_py()
+    signatories = synthetic._table(schemas, rows, "signatories", last["signatories"])
+    assert all(siren.is_valid(v) for v in signatories["siren"].drop_null().to_pylist())
+    defis = synthetic._column(schemas, rows, "defis", "defi_id", np.arange(rows["defis"]))
+    assert len(pc.unique(defis)) == rows["defis"]
+    assert pc.all(pc.match_substring_regex(defis, synthetic.LETTERS)).as_py()
 
 
 def faulty_package(tmp_path: Path, table: str, column: str, row: int, value) -> Path:
