@@ -18,12 +18,15 @@ from .conftest import ROOT
 
 SCHEMAS = load_schemas(ROOT / "schemas")
 DESCRIPTOR = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
-SEMVER = r"(0|[1-9]\d*)\.(0|[1-9]\d*)\.(0|[1-9]\d*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
-TABLES = ["communes", "contract", "defis", "neighbourhood_communes", "neighbourhoods", "signatories", "sources"]
+SEMVER = r"(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(-[0-9A-Za-z.-]+)?(\+[0-9A-Za-z.-]+)?"
+#: Every table, from the schemas: adding a table is adding its raw CSV and its schema, nothing here.
+TABLES = sorted(SCHEMAS)
+#: The tables the contract's model needs; others may be added beside them.
+MODEL = {"communes", "contract", "defis", "neighbourhood_communes", "neighbourhoods", "signatories", "sources"}
 
 
-def test_the_fixed_table_names_are_all_there():
-    assert sorted(SCHEMAS) == TABLES
+def test_the_model_s_tables_are_all_there():
+    assert MODEL <= set(TABLES)
 
 
 @pytest.mark.parametrize("table", TABLES)

@@ -81,7 +81,7 @@ def test_codes_stay_text_and_dates_iso(database):
 
 
 def test_foreign_keys_declared_checked_and_indexed(published, database):
-    _, schemas = published
+    tables, schemas = published
     with connect(database) as db:
         assert db.execute("PRAGMA foreign_key_check").fetchall() == []
         assert db.execute("PRAGMA integrity_check").fetchall() == [("ok",)]
@@ -102,7 +102,7 @@ def test_foreign_keys_declared_checked_and_indexed(published, database):
 
 
 def test_tables_created_parents_first(published, database):
-    _, schemas = published
+    tables, schemas = published
     order = creation_order(schemas)
     assert order.index("sources") < order.index("communes") < order.index("neighbourhood_communes")
     assert order.index("neighbourhoods") < order.index("neighbourhood_communes")
@@ -179,6 +179,12 @@ def test_pandas_dtypes_of_the_build_are_written_as_sqlite_values(tmp_path):
             (1, None, None, None, None, None), (2, "01001", 0.5, 1, "2024-07-10", "a")]
 
 
+def _referencing(schemas: dict, target: str) -> set[str]:
+    """The tables with a foreign key to ``target``."""
+    return {name for name, schema in schemas.items()
+            for fk in schema.get("foreignKeys", []) if fk["reference"]["resource"] == target}
+
+
 def test_broken_foreign_keys_are_reported_and_nothing_written(published, tmp_path):
     tables, schemas = published
     broken = dict(tables, communes=tables["communes"][tables["communes"]["commune_code"] != "42218"])
@@ -187,8 +193,10 @@ def test_broken_foreign_keys_are_reported_and_nothing_written(published, tmp_pat
         write_sqlite(broken, schemas, path)
     problems = raised.value.problems
     assert {p.type for p in problems} == {"foreign-key"}
-    assert {(p.resource, p.field) for p in problems} == {("neighbourhood_communes", "commune_code"),
-                                                         ("signatories", "commune_code")}
+    assert {(p.resource, p.field) for p in problems} == {
+        (name, fk["fields"][0]) for name in _referencing(schemas, "communes")
+        for fk in schemas[name]["foreignKeys"] if fk["reference"]["resource"] == "communes"
+        if (tables[name][fk["fields"][0]] == "42218").any()}
     assert any(p.value and "42218" in p.value for p in problems)
     assert not path.exists() and list(tmp_path.iterdir()) == []
 
@@ -206,7 +214,7 @@ def package_descriptor() -> dict:
 
 
 def test_datasette_metadata_from_the_schemas(published):
-    _, schemas = published
+    tables, schemas = published
     meta = datasette_metadata(package_descriptor(), schemas, database="contratville")
     tables = meta["databases"]["contratville"]["tables"]
     assert set(tables) == set(schemas)
@@ -227,7 +235,7 @@ def test_datasette_shows_the_tables_their_titles_and_links(published, database, 
     require(importlib.util.find_spec("datasette") is not None, "datasette", "pip install datasette")
     from datasette.app import Datasette
 
-    _, schemas = published
+    tables, schemas = published
     meta_path = tmp_path / "metadata.json"
     write_datasette_metadata(datasette_metadata(package_descriptor(), schemas, database=database.stem), meta_path)
     metadata = json.loads(meta_path.read_text(encoding="utf-8"))
@@ -244,7 +252,7 @@ def test_datasette_shows_the_tables_their_titles_and_links(published, database, 
     listed = {t["name"]: t for t in database_json.json()["tables"]}
     assert set(listed) == set(schemas)
     assert {fk["other_table"] for fk in listed["communes"]["foreign_keys"]["incoming"]} == \
-        {"neighbourhood_communes", "signatories"}
+        _referencing(schemas, "communes")
     first = communes.json()["rows"][0]
     assert first["commune_code"] == "42005"
     assert first["source_id"] == {"value": "sem-contrat-de-ville-2024-2030", "label": "Le Contrat de Ville 2024-2030"}
@@ -253,6 +261,8 @@ def test_datasette_shows_the_tables_their_titles_and_links(published, database, 
     assert f'<a href="/{db}/communes/42218">Saint-Étienne</a>' in html
     assert 'id="facet-category"' in html and "Catégorie — " in html
     links = {t["other_table"]: t["count"] for t in commune.json()["foreign_key_tables"]}
-    assert links == {"neighbourhood_communes": 12, "signatories": 1}
+    assert links == {name: int((tables[name]["commune_code"] == "42218").sum())
+                     for name in _referencing(schemas, "communes")}
+    assert links["neighbourhood_communes"] == 12, "Saint-Étienne's 12 neighbourhoods"
     assert re.search(r"<h1>Contrat de Ville 2024–2030 de Saint-Étienne Métropole</h1>", index.text)
     assert "Licence Ouverte" in index.text
