@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from pathlib import Path
+from typing import TypeVar
 
 from .paths import data_root
 from .schemas import TableSchema
+
+T = TypeVar("T")
 
 
 def _package(root: Path) -> dict:
@@ -42,35 +46,52 @@ def _table(name: str, root: Path) -> tuple[dict, TableSchema]:
     return tables[name], TableSchema(name, root / resource["schema"], descriptor)
 
 
+def _read(root: Path, read: Callable[[], T]) -> T:
+    """``read()`` on one whole published set: never old tables beside a new descriptor while a build publishes."""
+    from .publish import consistent_read
+
+    return consistent_read(root, read)
+
+
 def load(name: str, *, root: Path | None = None):
     """One published table as a pandas DataFrame typed by its Table Schema.
 
     Strings are ``string``, integers ``Int64``, numbers ``Float64``, booleans ``boolean``, dates
     ``date32[pyarrow]``, enums Categoricals in the schema's order; keys stay ordinary columns on a
     RangeIndex. ``root`` defaults to this checkout, or to the data installed with the package.
+    While a build publishes, waits for it; raises ``publish.PublishError`` when a killed build left a
+    publish half done (the next build finishes it).
     """
+    root = root or data_root()
+    return _read(root, lambda: _load(name, root))
+
+
+def _load(name: str, root: Path):
     import pyarrow.parquet as pq
 
     from .schemas import pandas_dtype_for_arrow
 
-    root = root or data_root()
     table, schema = _table(name, root)
     arrow_table = pq.read_table(root / table["parquet"]["path"], columns=schema.columns)
     return arrow_table.to_pandas(types_mapper=pandas_dtype_for_arrow().get).astype(schema.pandas_dtypes())
 
 
 def load_all(*, root: Path | None = None) -> dict:
-    """Every published table, by name."""
-    root = root or data_root()
-    return {name: load(name, root=root) for name in sorted(_resources(root))}
+    """Every published table, by name, all from the same published set."""
+    data = root or data_root()
+    return _read(data, lambda: {name: _load(name, data) for name in sorted(_resources(data))})
 
 
 def tables(*, root: Path | None = None):
     """The published tables: name, title, description and row count."""
+    root = root or data_root()
+    return _read(root, lambda: _tables(root))
+
+
+def _tables(root: Path):
     import pandas as pd
     import pyarrow.parquet as pq
 
-    root = root or data_root()
     rows = []
     for name, table in sorted(_resources(root).items()):
         count = pq.read_metadata(root / table["parquet"]["path"]).num_rows
@@ -81,11 +102,16 @@ def tables(*, root: Path | None = None):
 
 def describe(name: str, *, root: Path | None = None):
     """The fields of one table: name, title, type, constraints, description and example."""
+    data = root or data_root()
+    return _read(data, lambda: _describe(name, data))
+
+
+def _describe(name: str, root: Path):
     import pandas as pd
 
     from .schemas import constraint_text
 
-    _, schema = _table(name, root or data_root())
+    _, schema = _table(name, root)
     rows = [{"name": f["name"], "title": f["title"], "type": f["type"],
              "constraints": constraint_text(f, schema), "description": f["description"],
              "example": str(f["example"])} for f in schema.fields]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -56,8 +57,11 @@ def build(root: Path, *, check: bool = False, progress: Callable[[str], None] = 
         raise ProblemsFound([publish.interrupted_problem(stop)]) from None
     except publish.PublishError as failure:
         raise ProblemsFound([failure.problem()]) from None
-    except OSError as failure:
-        raise ProblemsFound([publish.write_problem(root, failure)]) from None
+    except (OSError, sqlite3.OperationalError) as failure:
+        fault = publish.storage_fault(failure)
+        if fault is None:
+            raise
+        raise ProblemsFound([publish.write_problem(root, fault)]) from None
     return result
 
 

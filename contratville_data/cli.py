@@ -18,8 +18,10 @@ def _project_root(root: Path) -> Path:
 
 
 def _print_problems(problems) -> None:
-    for problem in problems:
-        click.echo(f"error: {problem}", err=True)
+    from .report import as_text
+
+    if problems:
+        click.echo(as_text(problems), err=True)
 
 
 def _format_option(command):
@@ -73,7 +75,9 @@ def build(check: bool, quiet: bool, root: Path, output: str) -> None:
         result = run_build(root, check=check, progress=progress)
     except ProblemsFound as found:
         _emit(output, found.problems, suite="contratville-data build")
-        click.echo(f"build failed: {len(found.problems)} problem(s); nothing published changed", err=True)
+        unsure = any(p.type == "publish" and "nothing published changed" not in p.message for p in found.problems)
+        outcome = "see above for what is published" if unsure else "nothing published changed"
+        click.echo(f"build failed: {len(found.problems)} problem(s); {outcome}", err=True)
         sys.exit(1)
     if output != "text":
         _emit(output, [], suite="contratville-data build")
@@ -90,26 +94,51 @@ def build(check: bool, quiet: bool, root: Path, output: str) -> None:
 @main.command()
 @click.argument("descriptor", default="datapackage.json", type=click.Path(dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Same as --format json.")
-@click.option("--allow-remote", is_flag=True, help="Allow resources with remote (http/https) paths.")
+@click.option("--allow-remote", is_flag=True,
+              help="Allow remote (http/https) resources, schemas, dialects and profiles; without it nothing "
+                   "is fetched.")
 @click.option("--max-bytes", type=click.IntRange(min=1), default=None,
-              help="Refuse data files larger than this many bytes (default: 2 GiB).")
+              help="Refuse data files larger than this many bytes, once decompressed (default: 2 GiB).")
 @click.option("--max-rows", type=click.IntRange(min=1), default=None, help="Check at most this many rows per CSV.")
 @click.option("--max-errors", type=click.IntRange(min=1), default=None,
               help="Report at most this many problems (default: 1000).")
+@click.option("--max-seconds", type=click.FloatRange(min=0, min_open=True), default=None,
+              help="Stop and report after this many seconds (default: 300).")
+@click.option("--max-line-bytes", type=click.IntRange(min=1), default=None,
+              help="Refuse CSV lines longer than this many bytes (default: 1 MiB).")
+@click.option("--max-columns", type=click.IntRange(min=1), default=None,
+              help="Refuse tables with more columns than this (default: 1000).")
 @_format_option
-def validate(descriptor: Path, as_json: bool, allow_remote: bool, max_bytes, max_rows, max_errors,
-             output: str) -> None:
+def validate(descriptor: Path, as_json: bool, allow_remote: bool, max_bytes, max_rows, max_errors, max_seconds,
+             max_line_bytes, max_columns, output: str) -> None:
     """Validate a data package (default: ./datapackage.json).
 
-    Exit 0 when valid, 1 when invalid, 2 on a usage error (such as a missing descriptor).
+    Exit 0 when valid, 1 when invalid, 2 on a usage error (such as a missing descriptor). Nothing
+    is fetched without --allow-remote; every file is held to the bounds below, and whatever the
+    input, the outcome is a list of problems, never a traceback.
     """
     from . import validate as v
+    from .problems import Problem
 
     if not descriptor.is_file():
         raise click.BadParameter(f"no such file: {descriptor}", param_hint="DESCRIPTOR")
-    report = v.validate_package(descriptor, allow_remote=allow_remote, max_rows=max_rows,
-                                max_file_bytes=max_bytes or v.MAX_FILE_BYTES,
-                                max_problems=max_errors or v.MAX_PROBLEMS)
+    from .publish import PublishError, consistent_read
+
+    def run() -> v.ValidationReport:
+        return v.validate_package(descriptor, allow_remote=allow_remote, max_rows=max_rows,
+                                  max_file_bytes=max_bytes or v.MAX_FILE_BYTES,
+                                  max_problems=max_errors or v.MAX_PROBLEMS,
+                                  max_seconds=max_seconds or v.MAX_SECONDS,
+                                  max_line_bytes=max_line_bytes or v.MAX_LINE_BYTES,
+                                  max_columns=max_columns or v.MAX_COLUMNS)
+
+    try:  # one whole published set, if a build publishes the package meanwhile (it never writes)
+        report = consistent_read(descriptor.parent, run, wait=float(max_seconds or v.MAX_SECONDS))
+    except PublishError as failure:
+        report = v.ValidationReport(str(descriptor), [failure.problem()])
+    except Exception as err:  # noqa: BLE001 - untrusted input: a message, never a traceback
+        report = v.ValidationReport(str(descriptor), [Problem("unexpected-error", f"{type(err).__name__}: "
+                                                              f"{str(err)[:500]}", file=descriptor.name)])
     output = "json" if as_json else output
     folder = descriptor.parent.as_posix()
     _emit(output, report.problems, suite="contratville-data validate",
@@ -189,17 +218,27 @@ def site(out: Path, root: Path) -> None:
 @click.argument("old", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("new", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
-def diff(old: Path, new: Path, as_json: bool) -> None:
+@click.option("--max-bytes", type=click.IntRange(min=1), default=None,
+              help="Refuse files larger than this many bytes, once decompressed (default: 2 GiB).")
+@click.option("--max-cells", type=click.IntRange(min=1), default=None,
+              help="Refuse packages holding more cells than this, each (default: 10 million; about 100 bytes "
+                   "of memory a cell).")
+def diff(old: Path, new: Path, as_json: bool, max_bytes, max_cells) -> None:
     """Compare two packages (each a datapackage.json or a release zip), table by table.
 
-    Exit 0 when identical, 1 when different, 2 on a usage error (such as a missing file).
+    Exit 0 when identical, 1 when different, 2 on a usage error (such as a missing file) or a package
+    that cannot be compared (the message says why: packages may come from anyone).
     """
-    from .diff import DiffError, diff_packages, render_text
+    from .diff import Bounds, DiffError, diff_packages, render_text
+    from .limits import MAX_DIFF_CELLS, MAX_FILE_BYTES
 
     try:
-        result = diff_packages(old, new)
+        result = diff_packages(old, new, Bounds(max_bytes or MAX_FILE_BYTES, max_cells or MAX_DIFF_CELLS))
     except DiffError as err:
         click.echo(f"error: {err}", err=True)
+        sys.exit(2)
+    except Exception as err:  # noqa: BLE001 - untrusted input: a message, never a traceback
+        click.echo(f"error: cannot compare these packages ({type(err).__name__}: {str(err)[:500]})", err=True)
         sys.exit(2)
     click.echo(json.dumps(result.to_dict(), ensure_ascii=False, indent=2) if as_json else render_text(result))
     sys.exit(0 if result.identical else 1)

@@ -38,7 +38,8 @@ SNIFFED_DELIMITERS = ",\t;|"
 RESOURCE_KEYS = {"name", "type", "path", "scheme", "format", "mediatype", "encoding", "title", "description",
                  "bytes", "hash", "schema", "sources", "licenses"}
 SCHEMA_KEYS = {"$schema", "name", "title", "description", "fields", "missingValues", "primaryKey", "foreignKeys",
-               "version", "homepage", "contributors", "created", "lastModified", "keywords", "countryCode"}
+               "version", "homepage", "contributors", "created", "lastModified", "keywords", "countryCode",
+               "licenses", "resources"}
 #: ``identifier`` is this project's annotation (a SIREN check digit), which frictionless ignores.
 FIELD_KEYS = {"name", "type", "format", "title", "description", "example", "constraints", "identifier"}
 #: The constraints proven, by field type.

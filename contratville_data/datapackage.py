@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import posixpath
 from pathlib import Path
 
-from .formats import FORMATS, Format
+from .formats import FORMATS, PRIMARY, Format
 from .metadata import Project
 from .schemas import TableSchema
 from .write import file_hash
@@ -23,7 +24,8 @@ def published_schema(schema: TableSchema, project: Project) -> dict:
     """A table's Table Schema as published: shared definitions resolved, with the package's metadata.
 
     The members schema.data.gouv.fr expects (name, version, homepage, contributors, dates, keywords,
-    country) come from the package metadata, written once.
+    country) come from the package metadata, written once. The example resource is the table's own CSV,
+    by a path relative to the schema file: the build knows no hosting address.
     """
     meta = project.package
     descriptor = dict(schema.descriptor)
@@ -39,6 +41,12 @@ def published_schema(schema: TableSchema, project: Project) -> dict:
         "lastModified": project.releases[0].date,
         "keywords": descriptor.pop("keywords", meta["keywords"]),
         "countryCode": "FR",
+        "licenses": meta["licenses"],
+        "resources": [{
+            "title": f"Fichier valide ({PRIMARY.label}) : la table publiée",
+            "name": PRIMARY.resource_name(schema.name),
+            "path": posixpath.relpath(PRIMARY.path(schema.name), SCHEMA_DIR),
+        }],
     }
     return {**head, **descriptor}
 

@@ -3,30 +3,60 @@
 Tables are read from their CSV resources with their Table Schemas: rows are matched by primary key
 and cells compared as written (codes stay strings, a schema's missing values are empty). Schema
 changes are fields added, removed or retyped, and a changed primary key.
+
+Packages may come from anyone, so reading one is bounded like ``validate``: only regular files
+are opened (never a FIFO or a device); zips are opened once their member count is known, never
+when encrypted, and their members' decompressed bytes are counted; JSON members are bounded in
+size and depth; CSV lines, cells (``limits.MAX_CELL_CHARS``), columns and the cells held for one
+package (``--max-cells``) are bounded, rows being tuples of cells. Every refusal is a DiffError
+with a message.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
-import json
+import os
+import stat
 import zipfile
-import zlib
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path, PurePosixPath
+from typing import BinaryIO
+
+from .limits import MAX_COLUMNS, MAX_DESCRIPTOR_BYTES, MAX_DIFF_CELLS, MAX_FILE_BYTES, MAX_LINE_BYTES
 
 
 class DiffError(Exception):
     """An input that cannot be compared: unreadable, not a package, or with unusable tables."""
 
 
+@dataclass(frozen=True)
+class Bounds:
+    """What one package may make diff read and hold."""
+
+    max_bytes: int = MAX_FILE_BYTES  # a file, decompressed
+    max_cells: int = MAX_DIFF_CELLS  # all the cells of a package's tables
+
+
 @dataclass
 class Table:
-    """One table of a package: its schema and its rows by primary key."""
+    """One table of a package: its schema, its header and its rows (tuples in header order) by primary key."""
 
     fields: dict[str, str]  # field name -> type, in schema order
     primary_key: list[str]
-    rows: dict[tuple, dict]
+    header: list[str]
+    rows: dict[tuple, tuple]
+
+    def __post_init__(self) -> None:
+        self.positions = {name: index for index, name in reversed(list(enumerate(self.header)))}
+
+    def cell(self, row: tuple, name: str) -> str | None:
+        """The row's cell in column ``name`` (None when missing, or when the row is short)."""
+        index = self.positions.get(name, len(row))
+        return row[index] if index < len(row) else None
 
 
 @dataclass
@@ -62,10 +92,10 @@ class PackageDiff:
                 "tables": [asdict(t) for t in self.tables]}
 
 
-def diff_packages(old: Path, new: Path) -> PackageDiff:
+def diff_packages(old: Path, new: Path, bounds: Bounds = Bounds()) -> PackageDiff:
     """Compare the packages at ``old`` and ``new`` (each a ``datapackage.json`` or a release zip)."""
-    old_meta, old_tables = read_package(old)
-    new_meta, new_tables = read_package(new)
+    old_meta, old_tables = read_package(old, bounds)
+    new_meta, new_tables = read_package(new, bounds)
     tables = []
     for name in sorted(set(old_tables) | set(new_tables)):
         if name not in old_tables:
@@ -92,7 +122,8 @@ def _diff_table(name: str, old: Table, new: Table) -> TableDiff:
         result.rows_removed = [_key(key, k) for k in sorted(old.rows.keys() - new.rows.keys(), key=_sortable)]
         for k in sorted(old.rows.keys() & new.rows.keys(), key=_sortable):
             before, after = old.rows[k], new.rows[k]
-            cells = {f: {"old": before.get(f), "new": after.get(f)} for f in common if before.get(f) != after.get(f)}
+            pairs = {f: (old.cell(before, f), new.cell(after, f)) for f in common}
+            cells = {f: {"old": a, "new": b} for f, (a, b) in pairs.items() if a != b}
             if cells:
                 result.rows_changed.append({"key": _key(key, k), "fields": cells})
     if (result.fields_added or result.fields_removed or result.fields_retyped or result.primary_key
@@ -109,67 +140,151 @@ def _sortable(values: tuple) -> tuple:
     return tuple("" if v is None else v for v in values)
 
 
-def read_package(path: Path) -> tuple[dict, dict[str, Table]]:
+def read_package(path: Path, bounds: Bounds = Bounds()) -> tuple[dict, dict[str, Table]]:
     """({path, name, version}, tables by name) of the package at ``path``; DiffError if unusable."""
-    from .validate import MAX_DESCRIPTOR_BYTES, MAX_FILE_BYTES
-
-    def limit(member: str) -> int:
-        return MAX_DESCRIPTOR_BYTES if member == "datapackage.json" else MAX_FILE_BYTES
+    from .validate.archive import ArchiveError, open_zip
+    from .validate.cells import csv_cell_bound
 
     try:
-        if zipfile.is_zipfile(path):
-            with zipfile.ZipFile(path) as archive:
-                return _read(path, _zip_reader(archive, path, limit))
-        return _read(path, _folder_reader(path, limit))
-    except (OSError, LookupError, UnicodeDecodeError, csv.Error, zipfile.BadZipFile, zlib.error) as err:
+        info = os.stat(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise DiffError(f"{path}: not a regular file (a package is a datapackage.json or a zip)")
+        with ExitStack() as stack:
+            stack.enter_context(csv_cell_bound())
+            handle = stack.enter_context(open(path, "rb"))
+            if handle.read(4) == b"PK\x03\x04":
+                archive = stack.enter_context(open_zip(handle))
+                return _read(path, _zip_opener(archive, path, bounds), bounds)
+            return _read(path, _folder_opener(path, bounds), bounds)
+    except ArchiveError as err:
+        raise DiffError(f"{path}: {err}") from None
+    except (OSError, ValueError, UnicodeDecodeError) as err:
         raise DiffError(f"{path}: cannot read the package ({err})") from None
+    except csv.Error as err:
+        raise DiffError(f"{path}: a CSV file cannot be read ({err})") from None
 
 
-def _read(path: Path, read) -> tuple[dict, dict[str, Table]]:
+Opener = Callable[[str], AbstractContextManager[BinaryIO]]
+
+
+def _read(path: Path, opener: Opener, bounds: Bounds) -> tuple[dict, dict[str, Table]]:
     from .formats import PRIMARY
-    from .validate.descriptor import parse_descriptor
+    from .validate.descriptor import check_shape
 
-    descriptor, problems = parse_descriptor(read("datapackage.json"), "datapackage.json")
+    descriptor, problems = check_shape(_json(path, opener, "datapackage.json", "descriptor"), "datapackage.json")
     if descriptor is None:
         raise DiffError(f"{path}: {problems[0].message}")
-    tables = {}
+    tables: dict[str, Table] = {}
+    cells = [0]
     for resource in descriptor["resources"]:
         if resource.get("format") == PRIMARY.name:
-            tables[resource["name"]] = _read_table(path, resource, read)
-    meta = {"path": str(path), "name": descriptor.get("name"), "version": descriptor.get("version")}
+            if resource["name"] in tables:
+                raise DiffError(f"{path}: two resources are named {resource['name'][:200]!r}")
+            tables[resource["name"]] = _read_table(path, resource, opener, bounds, cells)
+    meta = {"path": str(path), "name": _text(descriptor.get("name")), "version": _text(descriptor.get("version"))}
     return meta, tables
 
 
-def _read_table(path: Path, resource: dict, read) -> Table:
-    name = resource.get("name")
+def _text(value) -> str | None:
+    return value[:200] if isinstance(value, str) else None
+
+
+def _json(path: Path, opener: Opener, member: str, kind: str):
+    """A JSON member, bounded in size and depth; DiffError if it is not one."""
+    from .jsonfile import parse_json
+    from .validate.archive import read_bounded
+
+    with opener(member) as stream:
+        data = read_bounded(stream, MAX_DESCRIPTOR_BYTES, member)
+    document, problems = parse_json(data, member, kind)
+    if problems:
+        where = "the descriptor" if member == "datapackage.json" else member[:200]
+        raise DiffError(f"{path}: {where}: {problems[0].message}")
+    return document
+
+
+def _read_table(path: Path, resource: dict, opener: Opener, bounds: Bounds, cells: list[int]) -> Table:
+    name = resource["name"][:200]
     schema = resource.get("schema")
     if isinstance(schema, str):
-        schema = json.loads(read(schema))
+        schema = _json(path, opener, schema, "schema-error")
     if not isinstance(schema, dict) or not isinstance(schema.get("fields"), list):
         raise DiffError(f"{path}: resource {name!r} has no Table Schema with fields")
     if not all(isinstance(f, dict) and isinstance(f.get("name"), str) for f in schema["fields"]):
         raise DiffError(f"{path}: resource {name!r} has a schema field without a name")
-    if not isinstance(resource.get("path"), str):
-        raise DiffError(f"{path}: resource {name!r} needs a single 'path' string")
-    fields = {f["name"]: f.get("type", "any") for f in schema["fields"]}
+    fields = {f["name"]: str(f.get("type", "any"))[:50] for f in schema["fields"]}
     key = schema.get("primaryKey") or list(fields)
-    key = [key] if isinstance(key, str) else list(key)
-    missing = {m["value"] if isinstance(m, dict) else m for m in schema.get("missingValues", [""])}  # v2 allows labels
-    text = read(resource["path"]).decode(resource.get("encoding", "utf-8"))
-    reader = csv.reader(io.StringIO(text, newline=""))
-    header = next(reader, [])
-    if not set(key) <= set(header):
-        raise DiffError(f"{path}: {resource['path']} lacks primary key column(s) "
-                        f"{', '.join(sorted(set(key) - set(header)))}")
-    rows: dict[tuple, dict] = {}
-    for line, cells in enumerate(reader, start=2):
-        row = {column: None if value in missing else value for column, value in zip(header, cells)}
-        values = tuple(row.get(k) for k in key)
-        if values in rows:
-            raise DiffError(f"{path}: {resource['path']}:{line} repeats the primary key "
-                            f"({', '.join(key)}) = {values}; validate the package first")
-        rows[values] = row
-    return Table(fields, key, rows)
+    key = [key] if isinstance(key, str) else key
+    if not isinstance(key, list) or not all(isinstance(k, str) for k in key):
+        raise DiffError(f"{path}: resource {name!r}: 'primaryKey' is not a field name or a list of them")
+    missing = schema.get("missingValues", [""])
+    if not isinstance(missing, list) or not all(isinstance(m, str) or isinstance(m, dict) and
+                                                isinstance(m.get("value"), str) for m in missing):
+        raise DiffError(f"{path}: resource {name!r}: 'missingValues' is not a list of strings")
+    missing = {m["value"] if isinstance(m, dict) else m for m in missing}  # v2 allows labels
+    encoding = _encoding(path, resource)
+    with opener(resource["path"]) as stream:
+        raw = io.BufferedReader(_Bounded(stream, bounds.max_bytes, resource["path"]))
+        text = io.TextIOWrapper(raw, encoding=encoding, newline="")
+        reader = csv.reader(_lines(text, path, resource["path"]))
+        header = next(reader, [])
+        if len(header) > MAX_COLUMNS:
+            raise DiffError(f"{path}: {resource['path'][:200]} has {len(header)} columns, more than {MAX_COLUMNS}")
+        if not set(key) <= set(header):
+            raise DiffError(f"{path}: {resource['path'][:200]} lacks primary key column(s) "
+                            f"{', '.join(sorted(set(key) - set(header)))[:200]}")
+        positions = [header.index(k) for k in key]  # the first column of that name, as the rows' cells
+        rows: dict[tuple, tuple] = {}
+        for line, row in enumerate(reader, start=2):
+            cells[0] += len(row)
+            if cells[0] > bounds.max_cells:
+                raise DiffError(f"{path}: more than {bounds.max_cells} cells; pass --max-cells to compare larger "
+                                "packages")
+            values = tuple(None if value in missing else value for value in row)
+            found = tuple(values[i] if i < len(values) else None for i in positions)
+            if found in rows:
+                raise DiffError(f"{path}: {resource['path'][:200]}:{line} repeats the primary key "
+                                f"({', '.join(key)}) = {str(found)[:200]}; validate the package first")
+            rows[found] = values
+    return Table(fields, key, header, rows)
+
+
+def _encoding(path: Path, resource: dict) -> str:
+    """The resource's declared text encoding (UTF-8 by default); DiffError for anything else."""
+    encoding = resource.get("encoding", "utf-8")
+    try:
+        if isinstance(encoding, str) and codecs.lookup(encoding)._is_text_encoding:
+            return encoding
+    except LookupError:
+        pass
+    raise DiffError(f"{path}: resource {resource['name'][:200]!r}: 'encoding' {repr(encoding)[:50]} is not a text "
+                    "encoding")
+
+
+def _lines(text: io.TextIOWrapper, path: Path, member: str) -> Iterator[str]:
+    """The text's physical lines, each of at most MAX_LINE_BYTES characters."""
+    while line := text.readline(MAX_LINE_BYTES + 1):
+        if len(line) > MAX_LINE_BYTES:
+            raise DiffError(f"{path}: {member[:200]} has a line longer than {MAX_LINE_BYTES} characters")
+        yield line
+
+
+class _Bounded(io.RawIOBase):
+    """A binary stream that refuses (DiffError) to give more than ``limit`` bytes, whatever was declared."""
+
+    def __init__(self, stream: BinaryIO, limit: int, member: str):
+        self.stream, self.left, self.limit, self.member = stream, limit, limit, member
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        data = self.stream.read(min(len(buffer), self.left + 1))
+        if len(data) > self.left:
+            raise DiffError(f"{self.member[:200]} expands to more than {self.limit} bytes")
+        self.left -= len(data)
+        buffer[: len(data)] = data
+        return len(data)
 
 
 def _safe(path: Path, member: str) -> str:
@@ -182,13 +297,17 @@ def _safe(path: Path, member: str) -> str:
     return member
 
 
-def _folder_reader(descriptor: Path, limit):
-    """Reads members relative to the descriptor's folder; ``datapackage.json`` is the descriptor itself."""
+def _folder_opener(descriptor: Path, bounds: Bounds) -> Opener:
+    """Opens members relative to the descriptor's folder; ``datapackage.json`` is the descriptor itself."""
+    from .validate.paths import descriptor_reason, resolve_inside
+
+    reason = descriptor_reason(descriptor)
+    if reason:
+        raise DiffError(f"{descriptor}: the descriptor {reason}")
     root = descriptor.resolve().parent
 
-    def read(member: str) -> bytes:
-        from .validate.paths import resolve_inside
-
+    @contextmanager
+    def opener(member: str) -> Iterator[BinaryIO]:
         if member == "datapackage.json":
             target = descriptor
         else:
@@ -197,34 +316,35 @@ def _folder_reader(descriptor: Path, limit):
             if found is None:
                 raise DiffError(f"{descriptor}: {member[:200]} {reason}")
             target = found
-        if not target.is_file():
-            raise DiffError(f"{descriptor}: {member} is not a regular file")
-        if target.stat().st_size > limit(member):
-            raise DiffError(f"{descriptor}: {member} is larger than {limit(member)} bytes")
-        return target.read_bytes()
+        with open(target, "rb") as handle:
+            if not stat.S_ISREG(os.fstat(handle.fileno()).st_mode):
+                raise DiffError(f"{descriptor}: {member[:200]} is not a regular file")
+            yield handle
 
-    return read
+    return opener
 
 
-def _zip_reader(archive: zipfile.ZipFile, path: Path, limit):
-    """Reads members relative to the zip's ``datapackage.json``, at its top or in one top folder."""
+def _zip_opener(archive: zipfile.ZipFile, path: Path, bounds: Bounds) -> Opener:
+    """Opens members relative to the zip's ``datapackage.json``, at its top or in one top folder."""
+    from .validate.archive import open_member
+
     descriptors = sorted((n for n in archive.namelist() if PurePosixPath(n).name == "datapackage.json"
                           and len(PurePosixPath(n).parts) <= 2), key=lambda n: len(PurePosixPath(n).parts))
     if not descriptors:
         raise DiffError(f"{path}: no datapackage.json at the top of the zip or in its top folder")
     prefix = descriptors[0][: -len("datapackage.json")]
 
-    def read(member: str) -> bytes:
+    @contextmanager
+    def opener(member: str) -> Iterator[BinaryIO]:
         name = prefix + _safe(path, member)
         try:
             info = archive.getinfo(name)
         except KeyError:
-            raise DiffError(f"{path}: {member} not found in the zip") from None
-        if info.file_size > limit(member):
-            raise DiffError(f"{path}: {member} is larger than {limit(member)} bytes")
-        return archive.read(info)
+            raise DiffError(f"{path}: {member[:200]} not found in the zip") from None
+        with open_member(archive, info) as stream:
+            yield stream
 
-    return read
+    return opener
 
 
 def render_text(result: PackageDiff) -> str:

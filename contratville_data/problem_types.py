@@ -12,6 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import cache
 
+from .limits import MAX_CELL_CHARS
+
 #: Where a problem is found: the project's metadata, raw/ input, the cross-table rules, a published package.
 STAGES = {
     "metadata": "Metadata (`schemas/`, `CHANGELOG.md`, `pyproject.toml`): checked by `build` first",
@@ -51,7 +53,8 @@ OWN_TYPES = (
        "a `$ref` that names no field or pattern of `schemas/fields.json`, or a pattern written inline "
        "instead of named there", "define it once in `schemas/fields.json` and refer to it by name"),
     _t("metadata-pattern", "metadata", "Unsafe pattern",
-       "a named pattern that does not compile, uses a class that matches non-ASCII characters (`\\d`, `\\w`, `\\s`...), "
+       "a named pattern that does not compile, uses a class that matches non-ASCII characters "
+       "(`\\d`, `\\w`, `\\s`...), "
        "holds non-ASCII characters, or is not accepted by the linear-time RE2 engine",
        "write classes out in ASCII, such as `[0-9]` for a digit"),
     _t("metadata-key", "metadata", "Broken key",
@@ -83,13 +86,46 @@ OWN_TYPES = (
        "`code` property or a valid Polygon/MultiPolygon, repeats a code, holds a code `raw/communes.csv` lacks, "
        "or lacks one it has",
        "restore the file from its source (see `raw/sources.csv`), one feature per commune of `raw/communes.csv`"),
-    _t("whitespace", "raw", "Spaces around a value", "a value with leading or trailing spaces", "remove the spaces"),
+    _t("whitespace", "raw", "Spaces around a value", "a value with leading, trailing or doubled spaces",
+       "remove the spaces around the value; type one space between words"),
     _t("control-character", "raw", "Control character",
-       "a cell holding an invisible control character (NUL, bell, a stray carriage return...; "
-       "a line break inside a quoted cell is allowed)", "retype the value"),
+       "a cell holding a control character (Unicode category Cc: NUL, bell, tab, a line break, including inside "
+       "a quoted cell, DEL, or a C1 control such as U+0085); the message names it and its position in the cell",
+       "retype the value on one line; a tab becomes a space"),
     _t("formula", "raw", "Formula-like text",
        "a text cell starting with `=`, `+`, `-`, `@`, tab or carriage return, which a spreadsheet would run "
-       "as a formula (CSV injection)", "reword the value"),
+       "as a formula (CSV injection), also when the character is a look-alike that NFKC normalisation turns into "
+       "one (fullwidth `＝`) or hides behind an invisible character", "reword the value"),
+    _t("unicode-form", "raw", "Text not in Unicode NFC",
+       "a cell not in Unicode Normalization Form C: an accent typed as a separate combining character after its "
+       "letter (`E` + U+0301 instead of `É`), as some Mac and copy-paste tools write it; the same text would "
+       "then be published in two spellings",
+       "type the composed form the hint gives (most editors' \"normalize to NFC\" does it)"),
+    _t("invisible-character", "raw", "Invisible or special character",
+       "a format character (zero-width space U+200B, a bidi control such as U+202E, a byte order mark inside a "
+       "cell, a soft hyphen...), a line or paragraph separator (U+2028, U+2029), a space other than the ordinary "
+       "space (no-break space U+00A0, thin or narrow spaces), or a private-use or unassigned code point; "
+       "the message names the character and its position",
+       "delete it, or type an ordinary space (U+0020) for a space"),
+    _t("non-ascii-digit", "raw", "Digit of another script",
+       "a decimal digit other than ASCII 0-9 (fullwidth `０`, Arabic-Indic `٥`, Devanagari...) in any cell: "
+       "codes, numbers and dates are written with ASCII digits, and a look-alike digit in a text is a typing accident",
+       "type the ASCII digit the hint gives"),
+    _t("mixed-script", "raw", "Letters of several alphabets in one word",
+       "a word of a text cell mixing scripts, such as a Cyrillic `у` in `Firminу`: a look-alike letter typed or "
+       "pasted from another alphabet (a word is a run of letters; a letter's script is read from its Unicode name, "
+       "accented Latin letters are Latin, digits and punctuation belong to none)",
+       "retype the word in one alphabet"),
+    _t("url", "raw", "Address that is not a web address",
+       "an address field (`url`, or a name ending with `_url`) holding a scheme other than `http:` or `https:` "
+       "(`javascript:`, `data:`, `file:`...), a web address without a host, or a path that is not relative to "
+       "the repository", "write the source's https:// address, or a path such as `docs/reference-facts.md`"),
+    _t("line-ending", "raw", "Carriage return without line feed",
+       "a carriage return (U+000D) not followed by a line feed: the file has classic Mac OS line endings, or a "
+       "stray carriage return is inside a line", "save the file with LF (or CRLF) line endings"),
+    _t("cell-size", "raw package", "Cell too large",
+       f"a cell longer than the bound shared by `build`, `validate` and `diff` ({MAX_CELL_CHARS:,} characters)",
+       "shorten the value; long texts belong in a document the row cites"),
     # shared with frictionless: one name for one fault
     _t("encoding-error", "raw frictionless", "Not UTF-8",
        "a byte sequence that is not UTF-8; the message gives the byte, its offset and the line",
@@ -114,7 +150,8 @@ OWN_TYPES = (
        "`YYYY-MM-DD`, not a number with a dot", "write it like the example in the hint"),
     _t("constraint-error", "raw frictionless", "Constraint not met",
        "a value that breaks a constraint of its field: `required` (an empty cell in a required column or a key), "
-       "`pattern` (a code that breaks its named pattern, such as the COG commune code `^([013-9][0-9]|2[AB1-9])[0-9]{3}$`),"
+       "`pattern` (a code that breaks its named pattern, such as the COG commune code "
+       "`^([013-9][0-9]|2[AB1-9])[0-9]{3}$`),"
        " `enum`, `minimum` or `maximum`; the message names the constraint",
        "correct the value; the hint gives an example or the allowed values"),
     _t("unique-error", "raw frictionless", "Repeated value",
@@ -137,7 +174,8 @@ OWN_TYPES = (
        "a commune or neighbourhood with no row in `neighbourhood_communes`, or a commune that is not a signatory",
        "add the link or the signatory"),
     _t("commune-code", "rules", "Commune code where it does not belong",
-       "a signatory of group `commune` without `commune_code`, or another signatory with one", "fill or empty the cell"),
+       "a signatory of group `commune` without `commune_code`, or another signatory with one",
+       "fill or empty the cell"),
     _t("period", "rules", "Reversed period",
        "`contract`: a first year after the last year, or Assises that start after they end", "correct the dates"),
     _t("siren-provenance", "rules", "SIREN without provenance",
@@ -147,10 +185,17 @@ OWN_TYPES = (
     _t("descriptor", "package", "Unusable descriptor",
        "the descriptor is not JSON, is too large or too deeply nested, or is not an object with a `resources` list "
        "of single-path resources", "fix the descriptor"),
+    _t("publish", "package", "Not published",
+       "`build` could not write its files or replace the published ones (a full disk, a read-only folder, a "
+       "signal such as Ctrl-C), or a reader found a publish that a killed build left half done; the message says "
+       "what is published: the old files or the new ones, whole, never a mix",
+       "free space or make the folders writable as the message says, then build again: a build first finishes "
+       "a publish left half done"),
     _t("unsafe-path", "package", "Unsafe path",
        "a path that leaves the package folder, or a remote path without `--allow-remote`",
        "keep paths relative and inside the package"),
-    _t("too-large", "package", "File too large", "a file larger than `--max-bytes`",
+    _t("too-large", "package", "File too large",
+       "a file, or a compressed file's decompressed content, larger than `--max-bytes`",
        "raise the bound if you trust the package"),
     _t("byte-count", "package frictionless", "Wrong size", "the declared `bytes` differs from the file's size",
        "rebuild the package"),
@@ -164,6 +209,28 @@ OWN_TYPES = (
        "a Parquet file whose rows or values differ from its CSV twin (the resource the naming rule pairs it with: "
        "`<table>-parquet` with `<table>`); the problem gives the row, field and Parquet value",
        "rebuild both from the same data"),
+    _t("line-too-long", "package", "Line too long",
+       "a CSV line longer than `--max-line-bytes` (1 MiB by default), counted on the decompressed bytes before "
+       "anything parses it: a table whose rows are not on lines, or a file that is not a table",
+       "raise the bound if you trust the package"),
+    _t("too-many-columns", "package", "Too many columns",
+       "a CSV header or a Parquet file with more columns than `--max-columns` (1,000 by default)",
+       "raise the bound if you trust the package"),
+    _t("binary-content", "package", "NUL byte in a text file",
+       "a CSV holding a NUL byte: a binary file, or text padded with zeros; the line is given",
+       "publish the table as UTF-8 text"),
+    _t("unsupported-format", "package", "Table in a format validate does not read",
+       "a table resource in a format other than CSV, TSV or Parquet (Excel, ODS, JSON tables, SQL...), whose "
+       "readers cannot be held to validate's bounds of time and memory", "publish the table as CSV or Parquet"),
+    _t("unsafe-pattern", "package", "Pattern RE2 cannot match",
+       "a Table Schema `pattern` that RE2, the linear-time engine validate matches patterns with, cannot compile "
+       "(backreferences, lookarounds), or that is not text", "write the pattern without them"),
+    _t("time-budget", "package", "Time budget spent",
+       "validation took longer than `--max-seconds` (300 by default) and stopped; the problems reported before "
+       "it were found in that time", "raise the bound if you trust the package"),
+    _t("unexpected-error", "package", "Unexpected error",
+       "validate met an input it does not handle: the message gives Python's error instead of a traceback",
+       "report it with the package that caused it"),
 )
 
 

@@ -8,6 +8,7 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from .limits import MAX_CELL_CHARS
 from .problems import Problem
 from .schemas import TableSchema
 
@@ -15,6 +16,8 @@ _OTHER_DELIMITERS = {";": "semicolon", "\t": "tab", "|": "pipe"}
 #: One well-formed CSV record: cells either plain (no quote, comma or line break) or fully quoted.
 _CELL = r'(?:"(?:[^"]|"")*"|[^",\r\n]*)'
 _RECORD = re.compile(rf"{_CELL}(?:,{_CELL})*\r?", re.DOTALL)
+#: A carriage return that does not end a CRLF line.
+_LONE_CR = re.compile(r"\r(?!\n)")
 
 
 @dataclass
@@ -51,8 +54,27 @@ def read_raw_table(path: Path, schema: TableSchema, label: str) -> tuple[RawTabl
     return _parse(text, schema, label)
 
 
+def _line_ending(text: str, label: str) -> Problem | None:
+    """A carriage return without a line feed: classic Mac OS line endings, or a stray one inside a line."""
+    found = _LONE_CR.search(text)
+    if found is None:
+        return None
+    if "\n" not in text:
+        return Problem("line-ending", "the lines end with a carriage return alone (classic Mac OS line endings)",
+                       file=label, line=1, hint="save the file with LF (or CRLF) line endings")
+    line = text.count("\n", 0, found.start()) + 1
+    column = found.start() - text.rfind("\n", 0, found.start())
+    return Problem("line-ending", f"a carriage return (U+000D) without a line feed at character {column} of the "
+                   f"line, which ends the record there for some readers and not for others", file=label, line=line,
+                   hint="delete it (inside a cell, write the value on one line), or save the file with LF or CRLF "
+                        "line endings")
+
+
 def _parse(text: str, schema: TableSchema, label: str) -> tuple[RawTable | None, list[Problem]]:
     problems: list[Problem] = []
+    stray = _line_ending(text, label)
+    if stray is not None:
+        return None, [stray]
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)
     records: list[tuple[int, list[str]]] = []
     physical = text.split("\n")
@@ -64,11 +86,15 @@ def _parse(text: str, schema: TableSchema, label: str) -> tuple[RawTable | None,
             records.append((start, record))
             start = reader.line_num + 1
     except csv.Error as err:
+        if "field limit" in str(err):
+            return None, [_too_large(label, start, None)]
         problems.append(Problem("malformed-csv", f"cannot parse the record starting here: {err}", file=label,
                                 line=start, hint="check for an unbalanced double quote in this record"))
         return None, problems
 
     header_line, header = records[0]
+    if any(len(cell) > MAX_CELL_CHARS for cell in header):
+        return None, [_too_large(label, header_line, None)]
     delimiter = next((d for d in _OTHER_DELIMITERS if len(header) == 1 and d in header[0]), None)
     if delimiter:
         return None, [Problem("delimiter", f"the delimiter looks like a {_OTHER_DELIMITERS[delimiter]}, not a comma",
@@ -90,12 +116,21 @@ def _parse(text: str, schema: TableSchema, label: str) -> tuple[RawTable | None,
                                     file=label, line=line, value=",".join(record)[:80],
                                     hint="quote cells that contain a comma, and check for missing or extra cells"))
             continue
+        large = next((column for column, cell in zip(header, record) if len(cell) > MAX_CELL_CHARS), None)
+        if large is not None:
+            problems.append(_too_large(label, line, large))
+            continue
         rows.append([cell if cell != "" else None for cell in record])
         lines.append(line)
     if not rows and not problems:
         problems.append(Problem("no-rows", "the file has a header but no data rows", file=label, line=2,
                                 hint="add the table's rows under the header"))
     return RawTable(schema.name, label, header, rows, lines), problems
+
+
+def _too_large(label: str, line: int, column: str | None) -> Problem:
+    return Problem("cell-size", f"a cell longer than {MAX_CELL_CHARS:,} characters", file=label, line=line,
+                   field=column, hint="shorten the value; a long text belongs in a document the row cites")
 
 
 def _check_header(header: list[str], schema: TableSchema, label: str) -> list[Problem]:

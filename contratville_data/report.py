@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from xml.etree import ElementTree
 
+from .limits import MAX_PROBLEMS_SHOWN
 from .problem_types import problem_type
 from .problems import Problem
 
@@ -21,8 +22,12 @@ def as_json(problems: list[Problem], **context) -> str:
     return json.dumps(as_dict(problems, **context), ensure_ascii=False, indent=2)
 
 
-def as_text(problems: list[Problem]) -> str:
-    return "\n".join(f"error: {p}" for p in problems)
+def as_text(problems: list[Problem], *, limit: int = MAX_PROBLEMS_SHOWN) -> str:
+    """One ``error:`` line per problem, the first ``limit`` of them, then how many more there are."""
+    lines = [f"error: {p}" for p in problems[:limit]]
+    if len(problems) > limit:
+        lines.append(f"error: {len(problems) - limit} more problem(s) not shown; --format json lists every one")
+    return "\n".join(lines)
 
 
 def _escape(text: str, *, property_value: bool = False) -> str:

@@ -6,14 +6,17 @@ import json
 import zipfile
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from contratville_data.build import build
 from contratville_data.cli import main
+from contratville_data.schemas import load_schemas
 
 from .conftest import ROOT
 
 PUBLISHED = ROOT / "datapackage.json"
+TABLE_COUNT = len(load_schemas(ROOT / "schemas"))
 
 
 def run(*args):
@@ -38,7 +41,7 @@ def edit(path: Path, old: str, new: str) -> None:
 def test_a_package_is_identical_to_its_copy(project):
     result = run("diff", PUBLISHED, project / "datapackage.json")
     assert result.exit_code == 0, result.output
-    assert "identical: 7 tables" in result.output
+    assert f"identical: {TABLE_COUNT} tables" in result.output
 
 
 def test_an_added_row_is_reported_with_its_key_as_a_string(project):
@@ -73,7 +76,7 @@ def test_a_changed_cell_from_a_rebuilt_package_is_reported_with_old_and_new_valu
     assert "le sport" in values["old"] and values["new"] == values["old"].replace("le sport", "les sports")
     text = run("diff", PUBLISHED, project / "datapackage.json").output
     assert f"~ row {change['key']['defi_id']}: {field} " in text
-    assert "different: 1 of 7 tables" in text
+    assert f"different: 1 of {TABLE_COUNT} tables" in text
 
 
 def test_added_removed_and_retyped_fields_are_schema_changes_not_row_changes(project):
@@ -123,5 +126,131 @@ def test_a_missing_file_is_a_usage_error(tmp_path):
 def test_a_file_that_is_not_a_package_is_a_usage_error_without_traceback():
     result = run("diff", ROOT / "README.md", PUBLISHED)
     assert result.exit_code == 2
-    assert "error: " in result.output and "not a JSON document" in result.output
+    assert "error: " in result.output and "the descriptor: not valid JSON" in result.output
     assert "Traceback" not in result.output
+
+
+def run_process(*args, timeout=60):
+    """The command in its own process (a blocked read would hang the test runner), with its peak memory."""
+    import resource
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "contratville_data", *map(str, args)], capture_output=True,
+                            text=True, timeout=timeout)
+    return result, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss * 1024
+
+
+def test_a_fifo_is_refused_without_blocking(tmp_path):
+    import os
+
+    fifo = tmp_path / "datapackage.json"
+    os.mkfifo(fifo)
+    result, _ = run_process("diff", PUBLISHED, fifo)
+    assert result.returncode == 2 and "not a regular file" in result.stderr and "Traceback" not in result.stderr
+
+
+def test_a_device_is_refused_without_reading_it():
+    result, _ = run_process("diff", "/dev/zero", PUBLISHED)
+    assert result.returncode == 2 and "not a regular file" in result.stderr
+
+
+def _zip(path: Path, members: dict[str, bytes]) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in members.items():
+            archive.writestr(name, data)
+    return path
+
+
+def _published_members() -> dict[str, bytes]:
+    members = {"datapackage.json": PUBLISHED.read_bytes()}
+    for path in (ROOT / "build").rglob("*"):
+        if path.is_file():
+            members[path.relative_to(ROOT).as_posix()] = path.read_bytes()
+    return members
+
+
+def test_an_encrypted_zip_is_a_message(tmp_path):
+    path = _zip(tmp_path / "package.zip", _published_members())
+    data = bytearray(path.read_bytes())
+    at = -1
+    while (at := data.find(b"PK\x01\x02", at + 1)) >= 0:  # every central directory entry says: encrypted
+        data[at + 8] |= 0x1
+    path.write_bytes(bytes(data))
+    result = run("diff", PUBLISHED, path)
+    assert result.exit_code == 2 and "is encrypted" in result.output
+
+
+def _mutated_zip(tmp_path, change) -> Path:
+    members = _published_members()
+    descriptor = json.loads(members["datapackage.json"])
+    change(members, descriptor)
+    members["datapackage.json"] = json.dumps(descriptor).encode()
+    return _zip(tmp_path / "package.zip", members)
+
+
+def _communes(descriptor):
+    return next(r for r in descriptor["resources"] if r["name"] == "communes")
+
+
+def _inline_schema(members, descriptor):
+    schema = json.loads(members[_communes(descriptor)["schema"]])
+    _communes(descriptor)["schema"] = schema
+    return schema
+
+
+HOSTILE_MEMBERS = {
+    "a 100 000-deep descriptor": (lambda m, d: None, "nested too deeply: more than 64 levels"),
+    "a schema 100 000 deep": (lambda m, d: m.update({_communes(d)["schema"]: b"[" * 100_000 + b"]" * 100_000}),
+                              "nested too deeply: more than 64 levels"),
+    "a schema that is not JSON": (lambda m, d: m.update({_communes(d)["schema"]: b"\xff{"}), "not UTF-8"),
+    "encoding a number": (lambda m, d: _communes(d).update(encoding=5), "'encoding' 5 is not a text encoding"),
+    "encoding a codec": (lambda m, d: _communes(d).update(encoding="zlib_codec"), "is not a text encoding"),
+    "primaryKey a number": (lambda m, d: _inline_schema(m, d).update(primaryKey=5), "'primaryKey' is not"),
+    "primaryKey a list of lists": (lambda m, d: _inline_schema(m, d).update(primaryKey=[["a"]]), "'primaryKey' is not"),
+    "missingValues a string": (lambda m, d: _inline_schema(m, d).update(missingValues="NA"), "'missingValues' is not"),
+    "missingValues lists": (lambda m, d: _inline_schema(m, d).update(missingValues=[[]]), "'missingValues' is not"),
+    "name a number": (lambda m, d: _communes(d).update(name=5), "every resource needs a 'name' string"),
+    "name a list": (lambda m, d: _communes(d).update(name=["communes"]), "every resource needs a 'name' string"),
+    "two tables one name": (lambda m, d: _communes(d).update(name="defis"), "two resources are named 'defis'"),
+}
+
+
+@pytest.mark.parametrize("attack", sorted(HOSTILE_MEMBERS))
+def test_a_hostile_zip_is_a_message_not_a_traceback(tmp_path, attack):
+    change, message = HOSTILE_MEMBERS[attack]
+    path = _mutated_zip(tmp_path, change)
+    if attack == "a 100 000-deep descriptor":
+        path = _zip(path, {"datapackage.json": b'{"a":' * 100_000 + b"1" + b"}" * 100_000})
+    result = run("diff", PUBLISHED, path)
+    assert result.exit_code == 2, result.output
+    assert message in result.output and "Traceback" not in result.output
+
+
+def test_cells_held_are_bounded(project):
+    result = run("diff", PUBLISHED, project / "datapackage.json", "--max-cells", "100")
+    assert result.exit_code == 2 and "more than 100 cells" in result.output
+
+
+def test_decompressed_bytes_are_bounded_whatever_the_zip_declares(tmp_path):
+    path = _zip(tmp_path / "package.zip", _published_members())
+    result = run("diff", PUBLISHED, path, "--max-bytes", "1000")
+    assert result.exit_code == 2 and "expands to more than 1000 bytes" in result.output
+
+
+def test_a_small_zip_of_many_cells_is_refused_in_bounded_memory(tmp_path):
+    """A 7 MB zip of 30 million cells (about 3 GB of Python objects before) stops at the cell bound, under 1.5 GB."""
+    descriptor = {"name": "bomb", "resources": [{"name": "t", "path": "t.csv", "format": "csv", "schema": {
+        "fields": [{"name": "id", "type": "string"}] + [{"name": f"c{i}", "type": "string"} for i in range(9)],
+        "primaryKey": "id"}}]}
+    path = tmp_path / "bomb.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+        archive.writestr("datapackage.json", json.dumps(descriptor))
+        with archive.open("t.csv", "w") as handle:
+            handle.write(b"id," + b",".join(b"c%d" % i for i in range(9)) + b"\n")
+            for start in range(0, 3_000_000, 10_000):
+                handle.write(b"".join(b"%d" % n + b",ab" * 9 + b"\n" for n in range(start, start + 10_000)))
+    assert path.stat().st_size < 10 * 1024**2
+    result, peak = run_process("diff", path, path, timeout=300)
+    assert result.returncode == 2 and "more than 10000000 cells" in result.stderr
+    assert peak < 1.5 * 1024**3

@@ -83,3 +83,18 @@ def test_the_pre_commit_hooks_run_the_commands_the_readme_documents():
     ci = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
     for hook in hooks:
         assert hook in ci
+
+
+def test_the_text_output_is_capped_and_says_how_many_more(project):
+    from contratville_data.limits import MAX_PROBLEMS_SHOWN
+
+    path = project / "raw" / "neighbourhood_communes.csv"
+    lines = path.read_bytes().splitlines(keepends=True)
+    path.write_bytes(b"".join(lines + [lines[1]] * (MAX_PROBLEMS_SHOWN + 50)))
+    result = run("build", "--root", project)
+    errors = [line for line in result.output.splitlines() if line.startswith("error: ")]
+    assert len(errors) == MAX_PROBLEMS_SHOWN + 1
+    assert errors[-1] == "error: 50 more problem(s) not shown; --format json lists every one"
+    assert f"build failed: {MAX_PROBLEMS_SHOWN + 50} problem(s)" in result.output
+    listed = run("build", "--format", "json", "--root", project)
+    assert len(json.loads(listed.stdout)["problems"]) == MAX_PROBLEMS_SHOWN + 50

@@ -217,3 +217,156 @@ def test_a_siren_with_a_wrong_check_digit_is_reported(project, also_break_enum):
     lines = path.read_text(encoding="utf-8").splitlines()
     assert "130005482" in lines[found[0]["line"] - 1]
     assert ("constraint-error" in {p["type"] for p in report["problems"]}) is also_break_enum
+
+
+@pytest.fixture
+def http_log():
+    """A local HTTP server on 127.0.0.1 answering every GET with an empty JSON object; its log of requests."""
+    import http.server
+    import threading
+
+    log: list[str] = []
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - the standard library's name
+            log.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.end_headers()
+            self.wfile.write(b"{}")
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", log
+    server.shutdown()
+    server.server_close()
+
+
+def _inline_schema(project, name):
+    return json.loads((project / "build" / "schemas" / f"{name}.schema.json").read_text(encoding="utf-8"))
+
+
+REMOTE_REFERENCES = {
+    "package $schema": lambda d, url, p: d.update({"$schema": f"{url}/package.json"}),
+    "package profile": lambda d, url, p: d.update(profile=f"{url}/profile.json"),
+    "resource dialect": lambda d, url, p: _resource(d, "defis").update(dialect=f"{url}/dialect.json"),
+    "resource profile": lambda d, url, p: _resource(d, "defis").update(profile=f"{url}/profile.json"),
+    "inline schema $schema": lambda d, url, p: _resource(d, "defis").update(
+        schema={**_inline_schema(p, "defis"), "$schema": f"{url}/tableschema.json"}),
+    "inline dialect $schema": lambda d, url, p: _resource(d, "defis").update(
+        dialect={"$schema": f"{url}/dialect.json", "delimiter": ","}),
+}
+
+
+@pytest.mark.parametrize("reference", sorted(REMOTE_REFERENCES))
+def test_without_allow_remote_nothing_is_fetched(project, http_log, reference):
+    url, log = http_log
+    code, report = validate(_tamper(project, lambda d: REMOTE_REFERENCES[reference](d, url, project)))
+    assert log == []
+    assert code == 1 and [p["type"] for p in report["problems"]] == ["unsafe-path"]
+    assert url in report["problems"][0]["value"] and "--allow-remote" in report["problems"][0]["hint"]
+
+
+def test_a_schema_file_naming_a_remote_profile_is_not_fetched(project, http_log):
+    url, log = http_log
+    path = project / "build" / "schemas" / "defis.schema.json"
+    path.write_text(json.dumps({**_inline_schema(project, "defis"), "profile": f"{url}/p.json"}), encoding="utf-8")
+    code, report = validate(_tamper(project, lambda d: None))
+    assert log == [] and code == 1 and report["problems"][0]["type"] == "unsafe-path"
+
+
+def test_the_offline_guard_stops_any_connection_a_library_would_make(http_log):
+    """Whatever escapes the reference checks still cannot reach the network during validate."""
+    import urllib.request
+
+    from contratville_data.validate.offline import MESSAGE, offline
+
+    url, log = http_log
+    with offline(), pytest.raises(OSError, match="network access refused"):
+        urllib.request.urlopen(f"{url}/x", timeout=5)
+    assert log == [] and "--allow-remote" in MESSAGE
+    with urllib.request.urlopen(f"{url}/y", timeout=5):  # restored afterwards
+        pass
+    assert log == ["/y"]
+
+
+def test_frictionless_itself_is_offline_during_validate(project, http_log, monkeypatch):
+    """With the reference checks switched off, frictionless's own fetch of a remote profile fails, unheard."""
+    import contratville_data.validate as v
+
+    url, log = http_log
+    monkeypatch.setattr(v, "reference_problems", lambda *args: [])
+    code, report = validate(_tamper(project, lambda d: d.update(profile=f"{url}/profile.json")))
+    assert log == [] and code == 1
+    assert any("network access refused" in p["message"] for p in report["problems"])
+
+
+def test_a_file_url_is_refused_even_with_allow_remote(project):
+    schema = (project / "build" / "schemas" / "defis.schema.json").as_uri()
+    code, report = validate(_tamper(project, lambda d: _resource(d, "defis").update(schema=schema)), "--allow-remote")
+    assert code == 1 and [p["type"] for p in report["problems"]] == ["unsafe-path"]
+    assert "only http(s) addresses are remote" in report["problems"][0]["message"]
+
+
+def test_a_descriptor_symlinked_inside_its_folder_is_read_relative_to_the_link(project):
+    """Decided: the package folder is the folder of the path given; a link within it is followed."""
+    (project / "datapackage.json").rename(project / "datapackage-0.1.0.json")
+    os.symlink("datapackage-0.1.0.json", project / "datapackage.json")
+    assert validate(project / "datapackage.json")[0] == 0
+
+
+def test_a_descriptor_symlinked_into_another_folder_is_refused(project, tmp_path):
+    other = tmp_path / "other"
+    other.mkdir()
+    (project / "datapackage.json").rename(other / "datapackage.json")
+    os.symlink(other / "datapackage.json", project / "datapackage.json")
+    code, report = validate(project / "datapackage.json")
+    assert code == 1 and [p["type"] for p in report["problems"]] == ["unsafe-path"]
+    assert "outside its folder" in report["problems"][0]["message"]
+
+
+def test_a_million_row_sources_table_is_valid(project):
+    """The descriptor's size bound applies to descriptors and schemas, never to data files (75 MB here)."""
+    import pyarrow.csv as arrow_csv
+    import pyarrow.parquet as pq
+
+    path = project / "build" / "sources.csv"
+    rows = "".join(f"extra-{i},Titre {i},https://example.org/{i},Éditeur,2026-11-28,,,\n" for i in range(1_000_000))
+    path.write_text(path.read_text(encoding="utf-8") + rows, encoding="utf-8")
+    schema = pq.read_schema(project / "build" / "sources.parquet")
+    options = arrow_csv.ConvertOptions(column_types={f.name: f.type for f in schema}, strings_can_be_null=True)
+    pq.write_table(arrow_csv.read_csv(path, convert_options=options).cast(schema),
+                   project / "build" / "sources.parquet")
+    from contratville_data.limits import MAX_DESCRIPTOR_BYTES
+
+    assert path.stat().st_size > MAX_DESCRIPTOR_BYTES
+    code, report = validate(_tamper(project, lambda d: None))
+    assert code == 0, report["problems"][:3]
+
+
+def test_a_parquet_footer_claiming_more_rows_than_it_holds_is_reported_before_reading(project):
+    from .test_hostile_packages import claim_rows
+
+    claim_rows(project / "build" / "communes.parquet", 500_000_000)
+    code, report = validate(_tamper(project, lambda d: None))
+    assert code == 1
+    assert [(p["type"], p["resource"]) for p in report["problems"]] == [("parquet", "communes-parquet")]
+    assert "500000000 rows" in report["problems"][0]["message"]
+
+
+def test_an_unexpected_error_is_a_problem_not_a_traceback(project, monkeypatch):
+    import contratville_data.validate as v
+
+    def explode(*args, **kwargs):
+        raise MemoryError("simulated")
+
+    monkeypatch.setattr(v, "validate_package", explode)
+    result = CliRunner().invoke(main, ["validate", str(project / "datapackage.json"), "--json"],
+                                catch_exceptions=False)
+    report = json.loads(result.output)
+    assert result.exit_code == 1 and report["problems"][0]["type"] == "unexpected-error"
+    assert "MemoryError: simulated" in report["problems"][0]["message"]

@@ -2,14 +2,17 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
-from ..jsonfile import load_json
+from ..jsonfile import load_json, parse_json
+from ..limits import MAX_DESCRIPTOR_BYTES
 from ..problems import Problem
 
-MAX_DESCRIPTOR_BYTES = 10 * 1024**2
+__all__ = ["MAX_DESCRIPTOR_BYTES", "check_shape", "parse_descriptor", "profile_problems", "read_descriptor"]
+
+#: The longest message kept from frictionless: some quote a whole descriptor.
+MAX_MESSAGE_CHARS = 500
 
 
 def read_descriptor(path: Path, *, max_bytes: int = MAX_DESCRIPTOR_BYTES) -> tuple[dict | None, list[Problem]]:
@@ -22,15 +25,14 @@ def read_descriptor(path: Path, *, max_bytes: int = MAX_DESCRIPTOR_BYTES) -> tup
 
 def parse_descriptor(data: bytes, label: str) -> tuple[dict | None, list[Problem]]:
     """The same, from the descriptor's bytes (a member of a zip, say)."""
-    try:
-        document = json.loads(data.decode("utf-8"))
-    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as err:
-        return None, [Problem("descriptor", f"not a JSON document: {err}", file=label)]
+    document, problems = parse_json(data, label, "descriptor")
+    if problems:
+        return None, problems
     return check_shape(document, label)
 
 
 def check_shape(document: Any, label: str) -> tuple[dict | None, list[Problem]]:
-    """A descriptor is an object with a ``resources`` list of objects, each with one ``path`` string."""
+    """A descriptor is an object with a ``resources`` list of objects, each with one ``path`` and a ``name`` string."""
     if not isinstance(document, dict) or not isinstance(document.get("resources"), list):
         return None, [Problem("descriptor", "a data package descriptor is an object with a 'resources' list",
                               file=label)]
@@ -39,11 +41,16 @@ def check_shape(document: Any, label: str) -> tuple[dict | None, list[Problem]]:
         if not isinstance(resource, dict) or not isinstance(resource.get("path"), str):
             name = resource.get("name") if isinstance(resource, dict) else None
             problems.append(Problem("descriptor", "every resource needs a single 'path' string", file=label,
-                                    resource=name if isinstance(name, str) else None))
+                                    resource=name[:200] if isinstance(name, str) else None))
         elif not isinstance(resource.get("name"), str):
             problems.append(Problem("descriptor", "every resource needs a 'name' string", file=label,
-                                    value=resource["path"]))
+                                    value=resource["path"][:200]))
     return (None, problems) if problems else (document, [])
+
+
+def shorten(message: str) -> str:
+    """A message of a bounded length."""
+    return message if len(message) <= MAX_MESSAGE_CHARS else message[:MAX_MESSAGE_CHARS] + "…"
 
 
 def profile_problems(descriptor: dict) -> list[Problem]:
@@ -53,7 +60,8 @@ def profile_problems(descriptor: dict) -> list[Problem]:
     metadata_only = {**descriptor, "resources": [{k: v for k, v in r.items() if k != "schema"}
                                                  for r in descriptor["resources"]]}
     try:
-        return [Problem(error.type, error.message, file="datapackage.json")
+        return [Problem(error.type, shorten(error.message), file="datapackage.json")
                 for error in Package.metadata_validate(metadata_only)]
-    except Exception as err:  # frictionless raises many types on hostile descriptors
-        return [Problem("package-error", f"frictionless cannot read the descriptor: {err}", file="datapackage.json")]
+    except Exception as err:  # noqa: BLE001 - frictionless raises many types on hostile descriptors
+        return [Problem("package-error", shorten(f"frictionless cannot read the descriptor: {err}"),
+                        file="datapackage.json")]

@@ -12,11 +12,15 @@ from pathlib import Path
 
 from ..formats import twin_table
 from ..jsonfile import load_json
+from ..limits import MAX_DESCRIPTOR_BYTES
 from ..problems import Problem
-from .descriptor import MAX_DESCRIPTOR_BYTES
+from .cells import cell_problems
 from .frictionless_check import frictionless_problems
 from .identifiers import siren_problems
 from .integrity import integrity_problems
+from .paths import is_remote
+from .patterns import pattern_problems
+from .references import schema_reference_problems
 
 
 def schema_key(resource: dict) -> str:
@@ -25,24 +29,31 @@ def schema_key(resource: dict) -> str:
     return schema if isinstance(schema, str) else json.dumps(schema, sort_keys=True)
 
 
-def read_schemas(resources: list[dict], root: Path) -> tuple[dict[str, dict], list[Problem]]:
-    """Each Table Schema of the local resources, read once; an unreadable one is a problem."""
+def read_schemas(resources: list[dict], root: Path,
+                 allow_remote: bool = False) -> tuple[dict[str, dict], list[Problem]]:
+    """Each Table Schema of the local resources, read once; an unreadable one, a reference it would make
+    frictionless follow, a pattern RE2 cannot take, is a problem. Remote schemas are left to frictionless."""
     schemas: dict[str, dict] = {}
     problems: list[Problem] = []
     for resource in resources:
         schema, key = resource.get("schema"), schema_key(resource)
-        if isinstance(schema, dict):
-            schemas[key] = schema
-        elif isinstance(schema, str) and key not in schemas:
+        if key in schemas or (isinstance(schema, str) and is_remote(schema)):
+            continue
+        if isinstance(schema, str):
             document, found = load_json(root / schema, schema, "schema-error", max_bytes=MAX_DESCRIPTOR_BYTES)
             problems += [Problem(p.type, p.message, file=p.file, line=p.line, resource=resource["name"], hint=p.hint)
                          for p in found]
             if isinstance(document, dict):
-                schemas[key] = document
+                problems += schema_reference_problems(document, root, allow_remote, resource["name"])
+            schema = document
+        if isinstance(schema, dict):
+            problems += pattern_problems(resource, schema)
+            schemas[key] = schema
     return schemas, problems
 
 
-def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max_problems: int) -> list[Problem]:
+def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max_problems: int,
+                  allow_remote: bool = False) -> list[Problem]:
     """Sizes and hashes; the CSVs, proven valid or judged by frictionless; the twins."""
     from ..csvproof import prove_valid
     from .twins import twin_problems
@@ -50,7 +61,7 @@ def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max
     data = {resource["path"]: _map(root / resource["path"]) for resource in local}
     users = Counter(resource["path"] for resource in local)
     problems = [p for resource in local for p in integrity_problems(resource, data[resource["path"]])]
-    schemas, found = read_schemas(local, root)
+    schemas, found = read_schemas(local, root, allow_remote)
     problems += found
     if found:
         return problems
@@ -64,6 +75,7 @@ def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max
                              lambda name: data[local_csvs[name]["path"]])
         for name, table in tables:
             proven.add(name)
+            problems += cell_problems(local_csvs[name], table)
             problems += siren_problems(local_csvs[name], schemas.get(schema_key(local_csvs[name])), table)
             done = [local_csvs[name]]
             for resource in local:
@@ -77,7 +89,8 @@ def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max
                     del data[resource["path"]]
     pending = [r["name"] for r in descriptor["resources"]
                if r["name"] not in proven and (id(r) not in twins or twins[id(r)] is None)]
-    problems += frictionless_problems(descriptor, pending, root, max_rows, max_problems)
+    by_name = {r["name"]: schemas[schema_key(r)] for r in local if schema_key(r) in schemas}
+    problems += frictionless_problems(descriptor, pending, root, max_rows, max_problems, by_name)
     for resource in local:
         schema = schemas.get(schema_key(resource))
         if resource.get("format") == "csv" and resource["name"] not in proven and isinstance(schema, dict):
