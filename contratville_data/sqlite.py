@@ -96,22 +96,9 @@ def _foreign_key_problem(connection: sqlite3.Connection, label: str, schema: dic
 
 def creation_order(schemas: dict[str, dict]) -> list[str]:
     """Table names, each after the tables its foreign keys reference (ties by name)."""
-    ordered: list[str] = []
+    from .schemas import TableSchema, load_order
 
-    def visit(name: str, trail: tuple[str, ...]) -> None:
-        if name in ordered:
-            return
-        if name in trail:
-            raise ValueError(f"foreign keys form a cycle: {' -> '.join(trail + (name,))}")
-        for fk in schemas[name].get("foreignKeys", []):
-            target = fk["reference"].get("resource") or name
-            if target != name:
-                visit(target, trail + (name,))
-        ordered.append(name)
-
-    for name in sorted(schemas):
-        visit(name, ())
-    return ordered
+    return load_order({name: TableSchema(name, Path(name), schemas[name]) for name in sorted(schemas)})
 
 
 def table_ddl(name: str, schema: dict) -> list[str]:

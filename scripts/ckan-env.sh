@@ -15,7 +15,6 @@
 set -euo pipefail
 
 CKAN_VERSION="2.12.0"
-PYTHON="${PYTHON:-python3}"
 VENV="${CKAN_VENV:-${XDG_CACHE_HOME:-$HOME/.cache}/contratville-data/ckan-venv}"
 STAMP="ckan[requirements]==${CKAN_VERSION}"
 
@@ -33,8 +32,8 @@ as_owner() {  # run a PostgreSQL server command as a non-root user, as initdb re
     if [[ "$(id -u)" == 0 ]]; then runuser -u postgres -- "$@"; else "$@"; fi
 }
 
-venv_ready() {
-    [[ -x "$VENV/bin/python" && -f "$VENV/.contratville-stamp" && "$(cat "$VENV/.contratville-stamp")" == "$STAMP" ]]
+ckan_venv() {  # the cached venv (scripts/pinned-env.sh); --check: only if it is ready
+    VENV_DIR="$VENV" bash "$(dirname "$0")/pinned-env.sh" ckan "$@" "$STAMP"
 }
 
 case "${1:-}" in
@@ -47,18 +46,10 @@ install)
         apt-get update -q >&2
         DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends "${missing[@]}" >&2
     fi
-    if ! venv_ready; then
-        rm -rf "$VENV"
-        mkdir -p "$(dirname "$VENV")"
-        "$PYTHON" -m venv "$VENV" >&2
-        "$VENV/bin/pip" install --quiet --disable-pip-version-check "ckan[requirements]==${CKAN_VERSION}" >&2
-        echo "$STAMP" > "$VENV/.contratville-stamp"
-    fi
-    echo "$VENV/bin/python"
+    ckan_venv
     ;;
 python)
-    venv_ready || die "CKAN's venv is missing or stale at $VENV: run scripts/ckan-env.sh install"
-    echo "$VENV/bin/python"
+    ckan_venv --check 2>/dev/null || die "CKAN's venv is missing or stale at $VENV: run scripts/ckan-env.sh install"
     ;;
 start)
     bin="$(pg_bin)" || die "PostgreSQL is missing: run scripts/ckan-env.sh install"
