@@ -14,6 +14,9 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+#: Seconds between two alarms once the budget is spent.
+RETRY = 0.2
+
 
 class OutOfTime(BaseException):  # noqa: N818 - not an error of the input, the end of the budget
     """The time budget is spent."""
@@ -27,13 +30,19 @@ def time_budget(seconds: float | None) -> Iterator[None]:
         yield
         return
 
+    armed = True
+
     def expire(signum, frame):
-        raise OutOfTime
+        if armed:
+            raise OutOfTime
 
     previous = signal.signal(signal.SIGALRM, expire)
-    signal.setitimer(signal.ITIMER_REAL, seconds)
+    # after the budget, the alarm fires again every RETRY seconds: an OutOfTime raised where Python
+    # cannot propagate it (a garbage-collector callback, a __del__) is lost, and the next one is not
+    signal.setitimer(signal.ITIMER_REAL, seconds, RETRY)
     try:
         yield
     finally:
+        armed = False
         signal.setitimer(signal.ITIMER_REAL, 0)
         signal.signal(signal.SIGALRM, previous)
