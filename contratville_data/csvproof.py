@@ -14,6 +14,11 @@ Python's ``re`` read alike), enum (strings), minimum and maximum (integers); a p
 single-field foreign keys to CSV resources proven valid. Cells are typed more strictly than
 frictionless types them: integers are digits with an optional minus, booleans ``true``/``false``,
 dates ``YYYY-MM-DD``; anything else sends the resource to frictionless.
+
+A file is read as a stream of batches of about ``BLOCK_BYTES``: each batch's row-local checks run
+in a pool of threads while the parser reads on (Arrow's kernels release the GIL), and only the
+columns the table-wide checks need are kept: unique ones, the primary key, and the distinct values
+of foreign keys. So memory holds a few batches and the keys, whatever the size of the file.
 """
 
 from __future__ import annotations
@@ -22,9 +27,15 @@ import array
 import csv
 import io
 import itertools
+import os
 import re
+from collections import deque
 from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeAlias
 
+import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 from pyarrow import csv as arrow_csv
@@ -62,13 +73,27 @@ UNSAFE_SYNTAX = ("[:", "[[", "{,", "(?")
 _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 
 
-def prove_valid(resources: list[dict], schemas: dict[str, dict | None],
-                read: Callable[[str], pa.Buffer]) -> Iterator[tuple[str, pa.Table]]:
-    """Yield each CSV resource proven valid, parents first, as (name, table typed by its schema).
+#: Bytes of CSV parsed into one batch, and batches in flight between the parser, the checks and the
+#: watchers: memory holds a few times WINDOW batches, whatever the size of the file.
+BLOCK_BYTES = 4 << 20
+WINDOW = 3
+#: Threads checking batches while the parser reads.
+WORKERS = 2
+
+#: A resource's bytes, or the path of its file (read as a stream).
+Source: TypeAlias = pa.Buffer | str | os.PathLike
+#: Called with each typed batch of a resource being proven, in order, and the row index of its first row.
+Watcher: TypeAlias = Callable[[pa.RecordBatch, int], None]
+
+
+def prove_valid(resources: list[dict], schemas: dict[str, dict | None], read: Callable[[str], Source],
+                watch: Callable[[str], list[Watcher]] | None = None) -> Iterator[tuple[str, int]]:
+    """Yield each CSV resource proven valid, parents first, as (name, rows).
 
     ``schemas`` maps a resource name to its Table Schema descriptor and ``read`` gives a resource's
-    bytes. Once a table is yielded only the columns that foreign keys reference are kept, so memory
-    holds one table at a time and the keys.
+    bytes or file path. ``watch(name)``, if given, returns functions that each see each batch of the
+    resource typed by its schema (as ``_typed`` types it); what it sees of a resource that is not
+    yielded must be ignored. Only the keys that foreign keys reference are kept between resources.
     """
     by_name = {r["name"]: r for r in resources}
     provable: dict[str, dict] = {}
@@ -91,19 +116,24 @@ def prove_valid(resources: list[dict], schemas: dict[str, dict | None],
 
     for name in by_name:
         visit(name, frozenset())
-    kept: dict[str, pa.Table] = {}
-    for name in order:
-        if not _parents(provable[name], name) <= kept.keys():
-            continue  # a parent is not proven valid (or the keys form a cycle): frictionless decides
-        try:
-            table = _proven_table(provable[name], read(name), kept, name)
-        except pa.ArrowException:
-            # cells Arrow cannot parse, an integer beyond 64 bits, an impossible date, a pattern RE2
-            # cannot compile, a key too wide to combine: frictionless decides
-            table = None
-        if table is not None:
-            kept[name] = table.select(sorted(referenced.get(name, set()) & set(table.column_names)))
-            yield name, table
+    kept: dict[str, dict[str, _Keys]] = {}
+    pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="csvproof")
+    try:
+        for name in order:
+            if not _parents(provable[name], name) <= kept.keys():
+                continue  # a parent is not proven valid (or the keys form a cycle): frictionless decides
+            try:
+                proof = _proof(provable[name], read(name), kept, name, referenced.get(name, set()), pool,
+                               watch(name) if watch else [])
+            except pa.ArrowException:
+                # cells Arrow cannot parse, an integer beyond 64 bits, an impossible date, a pattern RE2
+                # cannot compile, a line longer than a batch: frictionless decides
+                proof = None
+            if proof is not None:
+                kept[name], rows = proof
+                yield name, rows
+    finally:
+        pool.shutdown(wait=False, cancel_futures=True)
 
 
 def _parents(schema: dict, name: str) -> set[str]:
@@ -193,46 +223,199 @@ def _key(value) -> list:
     return [value] if isinstance(value, str) else value if isinstance(value, list) else [None]
 
 
-def _proven_table(schema: dict, data: pa.Buffer, proven: dict[str, pa.Table], name: str) -> pa.Table | None:
-    """The resource's table typed by its schema if every check passes, else None."""
+def _proof(schema: dict, source: Source, kept: dict[str, dict[str, _Keys]], name: str, referenced: set[str],
+           pool: ThreadPoolExecutor, watchers: list[Watcher]) -> tuple[dict[str, _Keys], int] | None:
+    """(the referenced keys, the row count) if every check passes, else None.
+
+    The parser reads ahead while ``pool`` checks up to WINDOW batches and one more thread shows the
+    checked batches to each of ``watchers``, in order; the table-wide checks then run side by side.
+    """
     fields = schema["fields"]
-    table = _read_strings(data, [f["name"] for f in fields], schema.get("missingValues", [""]))
-    if table is None or not _no_blank_row(table):
+    names = [f["name"] for f in fields]
+    plan = _plan(schema, name, kept, referenced & set(names))
+    if plan is None:
         return None
-    typed = _typed(table, fields)
-    if typed is None or not all(_field_holds(typed[f["name"]], f) for f in fields):
+    reader = _reader(source, names, schema.get("missingValues", [""]))
+    if reader is None:
         return None
-    if not _primary_key_holds(typed, _key(schema.get("primaryKey", []))):
-        return None
-    for fk in schema.get("foreignKeys", []):
-        reference = fk["reference"]
-        parent = typed if reference["resource"] in (name, "") else proven[reference["resource"]]
-        parent_field = _key(reference["fields"])[0]
-        if parent_field not in parent.column_names or not _references_hold(typed[_key(fk["fields"])[0]],
-                                                                            parent[parent_field]):
+    hashes: dict[str, list[np.ndarray]] = {n: [] for n in plan.hashed}
+    values: dict[str, list[pa.Array]] = {n: [] for n in plan.kept}
+    rows = 0
+    pending: deque[Future] = deque()
+    watching: deque[Future] = deque()
+    watch_pools = [ThreadPoolExecutor(1, thread_name_prefix="csvproof-watch") for _ in watchers]
+
+    def collect() -> bool:
+        nonlocal rows
+        checked = pending.popleft().result()
+        if checked is None:
+            return False
+        batch, batch_hashes, batch_values = checked
+        for watcher, watch_pool in zip(watchers, watch_pools):
+            watching.append(watch_pool.submit(watcher, batch, rows))
+        while len(watching) > WINDOW * len(watchers):
+            watching.popleft().result()
+        rows += batch.num_rows
+        for n in plan.hashed:
+            hashes[n].append(batch_hashes[n])
+        for n in plan.kept:
+            values[n].append(batch_values[n])
+        return True
+
+    try:
+        for batch in reader:
+            pending.append(pool.submit(_checked_batch, batch, fields, plan))
+            if len(pending) > WINDOW and not collect():
+                return None
+        while pending:
+            if not collect():
+                return None
+        while watching:
+            watching.popleft().result()
+    finally:
+        for future in (*pending, *watching):
+            future.cancel()
+        for watch_pool in watch_pools:
+            watch_pool.shutdown(wait=False, cancel_futures=True)
+        reader.close()
+    types = _types(fields)
+    checks: list[Future] = [pool.submit(_no_repeats, hashes[n]) for n in plan.unique]
+    keys = {n: pool.submit(_Keys, pa.chunked_array(values[n], types[n]).combine_chunks(), hashes[n])
+            for n in plan.referenced}
+    checks += [pool.submit(_references_hold, pa.chunked_array(values[parent], types[parent]).combine_chunks(),
+                           [v for child in children for v in values[child]])
+               for parent, children in plan.self_references.items()]
+    try:
+        if not all(check.result() for check in checks):
             return None
-    return typed
+        return {n: future.result() for n, future in keys.items()}, rows
+    finally:
+        for check in [*checks, *keys.values()]:
+            check.cancel()
 
 
-def _read_strings(data: pa.Buffer, names: list[str], missing: list[str]) -> pa.Table | None:
-    """Every cell as a string (missing values as nulls), if frictionless reads the same cells."""
-    if data.size == 0 or data[:3].to_pybytes() == b"\xef\xbb\xbf" or not _sniffed_as_plain_csv(data):
+@dataclass(frozen=True)
+class _Plan:
+    """What the checks of a resource hash, keep and look up, batch by batch.
+
+    ``unique``: the fields (and ``PRIMARY_KEY``, for a key of several fields) whose hashes must not
+    repeat; ``referenced``: the fields other resources reference, whose values are kept;
+    ``parents``: each foreign key field and the keys of the proven resources it references;
+    ``self_references``: each referenced field of the resource itself and the fields referencing it.
+    """
+
+    unique: list[str]
+    primary_key: list[str]
+    referenced: list[str]
+    parents: dict[str, list[_Keys]]
+    self_references: dict[str, list[str]]
+
+    @property
+    def hashed(self) -> list[str]:
+        return sorted(set(self.unique) | set(self.referenced))
+
+    @property
+    def kept(self) -> list[str]:
+        return sorted(set(self.referenced) | set(self.self_references)
+                      | {child for children in self.self_references.values() for child in children})
+
+
+#: The name under which a primary key of several fields is hashed.
+PRIMARY_KEY = "\x00primary key"
+
+
+def _plan(schema: dict, name: str, kept: dict[str, dict[str, _Keys]], referenced: set[str]) -> _Plan | None:
+    """The resource's plan; None if a foreign key references a field no proven resource keeps, or of another type."""
+    fields = schema["fields"]
+    types = _types(fields)
+    primary_key = _key(schema.get("primaryKey", []))
+    unique = [f["name"] for f in fields if f.get("constraints", {}).get("unique")]
+    if len(primary_key) == 1 and primary_key[0] not in unique:
+        unique.append(primary_key[0])  # a one-field key is unique: one check, not two
+    elif len(primary_key) > 1:
+        unique.append(PRIMARY_KEY)
+    parents: dict[str, list[_Keys]] = {}
+    self_references: dict[str, list[str]] = {}
+    for fk in schema.get("foreignKeys", []):
+        child, parent, parent_field = _key(fk["fields"])[0], fk["reference"]["resource"], \
+            _key(fk["reference"]["fields"])[0]
+        if parent in (name, ""):
+            if parent_field not in types or types[parent_field] != types[child]:
+                return None
+            self_references.setdefault(parent_field, []).append(child)
+            continue
+        keys = kept.get(parent, {}).get(parent_field)
+        if keys is None or keys.type != types[child]:
+            return None
+        parents.setdefault(child, []).append(keys)
+    return _Plan(unique, primary_key, sorted(referenced | set(self_references)), parents, self_references)
+
+
+class _Keys:
+    """A proven resource's present values of a referenced field, in the order of their hashes.
+
+    A value is looked up by binary search on its hash, then compared with the value found: the
+    lookup is exact whatever the hashes (a collision can only make a present value look absent).
+    """
+
+    def __init__(self, values: pa.Array, hashes: list[np.ndarray]):
+        joined = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
+        order = np.argsort(joined, kind="stable")
+        self.type = values.type
+        self.hashes = joined[order]
+        self.values = values.take(_indices(order))
+
+    def hold(self, values: pa.Array) -> bool:
+        """Whether every value (present, of the same type) is among the keys."""
+        if not len(values):
+            return True
+        if not len(self.hashes):
+            return False
+        hashes = _row_hashes(values)
+        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
+        return bool((self.hashes[at] == hashes).all()) and _all(pc.equal(values, self.values.take(_indices(at))))
+
+
+def _indices(positions: np.ndarray) -> pa.Array:
+    """Positions as an Arrow int64 array, built from its buffer (``pa.array`` would import pandas)."""
+    positions = np.ascontiguousarray(positions, dtype=np.int64)
+    return pa.Array.from_buffers(pa.int64(), len(positions), [None, pa.py_buffer(positions)])
+
+
+def _reader(source: Source, names: list[str], missing: list[str]):
+    """A stream of batches of every cell as a string (missing values as nulls), if frictionless reads the same cells."""
+    if isinstance(source, pa.Buffer):
+        if source.size == 0:
+            return None
+        stream = pa.BufferReader(source)
+    else:
+        stream = pa.OSFile(str(source))
+        if stream.size() == 0:
+            stream.close()
+            return None
+    try:
+        if stream.read(3) == b"\xef\xbb\xbf" or not _sniffed_as_plain_csv(_sample(stream)) \
+                or any("\x00" in n for n in names):
+            stream.close()
+            return None  # a byte order mark, a dialect other than frictionless's, a name Python's csv refuses
+        stream.seek(0)
+        read = arrow_csv.ReadOptions(block_size=BLOCK_BYTES, use_threads=True)
+        parse = arrow_csv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
+                                       newlines_in_values=True, ignore_empty_lines=False)
+        convert = arrow_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=missing,
+                                           strings_can_be_null=True, quoted_strings_can_be_null=True)
+        reader = arrow_csv.open_csv(stream, read_options=read, parse_options=parse, convert_options=convert)
+    except BaseException:
+        stream.close()
+        raise
+    if reader.schema.names != names:
+        reader.close()
         return None
-    parse = arrow_csv.ParseOptions(delimiter=",", quote_char='"', double_quote=True, escape_char=False,
-                                   newlines_in_values=True, ignore_empty_lines=False)
-    convert = arrow_csv.ConvertOptions(column_types={n: pa.string() for n in names}, null_values=missing,
-                                       strings_can_be_null=True, quoted_strings_can_be_null=True)
-    table = arrow_csv.read_csv(pa.BufferReader(data), parse_options=parse, convert_options=convert)
-    if table.column_names != names:
-        return None
-    if any(pc.any(pc.match_substring(column, "\x00")).as_py() for column in table.columns):
-        return None  # Python's csv module refuses NUL characters
-    return table
+    return reader
 
 
-def _sniffed_as_plain_csv(data: pa.Buffer) -> bool:
+def _sniffed_as_plain_csv(sample: list[str] | None) -> bool:
     """Whether frictionless, sniffing the first lines, reads the file with a comma and no initial-space skip."""
-    sample = _sample(data)
     if sample is None:
         return False
     try:
@@ -242,12 +425,13 @@ def _sniffed_as_plain_csv(data: pa.Buffer) -> bool:
     return sniffed.delimiter == "," and not sniffed.skipinitialspace
 
 
-def _sample(data: pa.Buffer) -> list[str] | None:
+def _sample(stream) -> list[str] | None:
     """The first lines as frictionless's text stream gives them; None if they are not UTF-8."""
     size = 1 << 16
     while True:
-        head = data[:size].to_pybytes()
-        whole = size >= data.size
+        stream.seek(0)
+        head = stream.read(size)
+        whole = len(head) < size or stream.tell() >= stream.size()
         if not whole:
             head = head[: max(head.rfind(b"\n"), head.rfind(b"\r")) + 1]
         try:
@@ -259,38 +443,83 @@ def _sample(data: pa.Buffer) -> list[str] | None:
         size *= 4
 
 
-def _no_blank_row(table: pa.Table) -> bool:
-    """frictionless reports a row whose cells are all missing as a blank row."""
-    blank = pc.is_null(table.column(0))
-    for column in table.columns[1:]:
-        blank = pc.and_(blank, pc.is_null(column))
-    return not pc.any(blank).as_py()
+def _checked_batch(batch: pa.RecordBatch, fields: list[dict],
+                   plan: _Plan) -> tuple[pa.RecordBatch, dict[str, np.ndarray], dict[str, pa.Array]] | None:
+    """The batch typed by its schema, the hashes and values its plan keeps, if its row checks pass.
 
-
-def _typed(table: pa.Table, fields: list[dict]) -> pa.Table | None:
-    """String columns cast to their schema types, if every cell has the strict form of its type."""
+    Row checks: no NUL character (Python's csv module refuses them), no blank row, every cell of the
+    strict form of its type, the constraints other than ``unique``, no missing value in the primary
+    key, and every foreign key value among the proven keys it references.
+    """
     columns = []
-    for field, column in zip(fields, table.columns):
-        kind = field["type"]
-        if kind in STRICT_FORMS and not _all(pc.match_substring_regex(column, STRICT_FORMS[kind])):
+    blank = None
+    for field, column in zip(fields, batch.columns):
+        if _has_nul(column):
             return None
-        if kind == "boolean":
-            column = pc.match_substring(column, pattern="true")  # the cells are "true" or "false"
-        elif kind != "string":
-            column = pc.cast(column, getattr(pa, TYPE_MAP[kind][1])())
-        columns.append(column)
-    return pa.Table.from_arrays(columns, names=table.column_names)
+        missing = pc.is_null(column)
+        blank = missing if blank is None else pc.and_(blank, missing)
+        typed = _typed(column, field["type"])
+        if typed is None or not _field_holds(typed, field):
+            return None
+        columns.append(typed)
+    if blank is not None and pc.any(blank).as_py():
+        return None  # frictionless reports a row whose cells are all missing as a blank row
+    typed_batch = pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
+    if any(typed_batch.column(n).null_count for n in plan.primary_key):
+        return None
+    for child, parents in plan.parents.items():
+        values = pc.unique(typed_batch.column(child).drop_null())
+        if not all(keys.hold(values) for keys in parents):
+            return None
+    hashes = {n: _row_hashes(typed_batch.column(n)) for n in plan.hashed if n != PRIMARY_KEY}
+    if PRIMARY_KEY in plan.hashed:
+        combined = np.zeros(typed_batch.num_rows, np.uint64)
+        for n in plan.primary_key:
+            with np.errstate(over="ignore"):
+                combined = _mix(combined * _BASE + (hashes[n] if n in hashes else _row_hashes(typed_batch.column(n))))
+        hashes[PRIMARY_KEY] = combined
+    kept = {n: typed_batch.column(n).drop_null() for n in plan.kept}
+    for children in plan.self_references.values():
+        kept.update({n: pc.unique(typed_batch.column(n).drop_null()) for n in children if n not in plan.referenced})
+    return typed_batch, hashes, kept
 
 
-def _field_holds(column: pa.ChunkedArray, field: dict) -> bool:
+def _has_nul(column: pa.Array) -> bool:
+    """Whether a string column holds a NUL character: the smallest byte of its values is 0 (one pass, no copy)."""
+    if not len(column) or column.null_count == len(column):
+        return False
+    offsets = column.buffers()[1]
+    start, end = (int.from_bytes(offsets[4 * i:4 * i + 4], "little", signed=True)
+                  for i in (column.offset, column.offset + len(column)))
+    if end == start:
+        return False
+    data = pa.Array.from_buffers(pa.uint8(), end - start, [None, column.buffers()[2]], offset=start)
+    return pc.min(data).as_py() == 0
+
+
+def _types(fields: list[dict]) -> dict[str, pa.DataType]:
+    return {f["name"]: getattr(pa, TYPE_MAP[f["type"]][1])() for f in fields}
+
+
+def _typed(column: pa.Array, kind: str) -> pa.Array | None:
+    """A string column cast to its schema type, if every cell has the strict form of the type."""
+    if kind in STRICT_FORMS and not _all(pc.match_substring_regex(column, STRICT_FORMS[kind])):
+        return None
+    if kind == "boolean":
+        return pc.match_substring(column, pattern="true")  # the cells are "true" or "false"
+    if kind != "string":
+        return pc.cast(column, getattr(pa, TYPE_MAP[kind][1])())
+    return column
+
+
+def _field_holds(column: pa.Array, field: dict) -> bool:
+    """The row-local constraints: all but ``unique``, which the whole column answers."""
     constraints = field.get("constraints", {})
     if constraints.get("required") and column.null_count:
         return False
-    if constraints.get("unique") and not _distinct(column):
-        return False
     if "pattern" in constraints and not _all(pc.match_substring_regex(column, _anchored(constraints["pattern"]))):
         return False
-    if "enum" in constraints and not _all(pc.is_in(column.drop_null(), value_set=_strings(constraints["enum"]))):
+    if "enum" in constraints and not _all(pc.is_in(column.drop_null(), value_set=string_array(constraints["enum"]))):
         return False
     if not {"minimum", "maximum"} & constraints.keys():
         return True
@@ -300,35 +529,84 @@ def _field_holds(column: pa.ChunkedArray, field: dict) -> bool:
     return not ("maximum" in constraints and high.is_valid and high.as_py() > constraints["maximum"])
 
 
-def _primary_key_holds(table: pa.Table, key: list[str]) -> bool:
-    if not key:
-        return True
-    if any(table[name].null_count for name in key):
-        return False
-    if len(key) == 1:
-        return _distinct(table[key[0]])
-    combined = None  # each row's key as one integer: its values' dictionary indices in mixed radix
-    for name in key:
-        encoded = table[name].combine_chunks().dictionary_encode()
-        indices = pc.cast(encoded.indices, pa.int64())
-        combined = indices if combined is None else \
-            pc.add_checked(pc.multiply_checked(combined, pc.count(encoded.dictionary)), indices)
-    return _distinct(combined)
+def _no_repeats(hashes: list[np.ndarray]) -> bool:
+    """Whether no hash repeats: the values hashed are then distinct."""
+    joined = np.sort(np.concatenate(hashes)) if hashes else np.zeros(0, np.uint64)
+    return not bool((joined[1:] == joined[:-1]).any())
 
 
-def _references_hold(child: pa.ChunkedArray, parent: pa.ChunkedArray) -> bool:
-    """Every present value of a single-field foreign key is among the parent's present values."""
-    if child.type != parent.type:
-        return False
-    return _all(pc.is_in(child.drop_null(), value_set=parent.drop_null().combine_chunks()))
+def _references_hold(keys: pa.Array, values: list[pa.Array]) -> bool:
+    """Every value (a resource's references to itself, batch by batch) is among the keys."""
+    return _all(pc.is_in(pc.unique(pa.chunked_array(values, keys.type)), value_set=keys))
 
 
-def _distinct(column) -> bool:
-    """Whether no present value repeats (``unique`` lists a null once, if there is one)."""
-    return len(pc.unique(column)) - (column.null_count > 0) == len(column) - column.null_count
+#: Row hashes for the ``unique`` checks and the foreign key lookups. Two equal values always hash
+#: alike, so a column whose hashes are distinct has distinct values; hashes that repeat (equal
+#: values, or a rare collision) leave the resource to frictionless, which decides exactly.
+_BASE = np.uint64(0x9E3779B97F4A7C15)
+_BASE_INVERSE = np.uint64(pow(0x9E3779B97F4A7C15, -1, 1 << 64))
+_LENGTH = np.uint64(0xD6E8FEB86659FD93)
+_LONG = np.uint64(0x2545F4914F6CDD1D)
+#: Values up to this many bytes are hashed as rows of a zero-padded matrix of 64-bit words.
+_WORDS_UP_TO = 256
 
 
-def _strings(values: list[str]) -> pa.Array:
+def _row_hashes(column: pa.Array) -> np.ndarray:
+    """A 64-bit hash of each present value of a column (an integer, boolean or date is its own hash)."""
+    column = column.drop_null()
+    if not pa.types.is_string(column.type):
+        if pa.types.is_date32(column.type):
+            column = column.view(pa.int32())
+        return np.asarray(pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False)).view(np.uint64)
+    offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset:column.offset + len(column) + 1]
+    offsets = offsets.astype(np.int64)
+    data = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]] \
+        if column.buffers()[2] is not None else np.zeros(0, np.uint8)
+    lengths, starts = np.diff(offsets), offsets[:-1] - offsets[0]
+    short = lengths <= _WORDS_UP_TO
+    if short.all():
+        return _word_hashes(data, starts, lengths)
+    with np.errstate(over="ignore"):  # a polynomial in the base, mod 2**64, normalised to the value's start
+        powers = np.cumprod(np.full(len(data), _BASE, dtype=np.uint64))
+        sums = np.concatenate(([np.uint64(0)], np.cumsum(data.astype(np.uint64) * powers, dtype=np.uint64)))
+        inverse = np.cumprod(np.full(len(data) + 1, _BASE_INVERSE, dtype=np.uint64))
+        hashes = (sums[starts + lengths] - sums[starts]) * np.concatenate(([np.uint64(1)], inverse[:-1]))[starts]
+        hashes = _mix(hashes * _BASE_INVERSE ^ (lengths.astype(np.uint64) * _LENGTH) ^ _LONG)
+    hashes[short] = _word_hashes(data, starts[short], lengths[short])
+    return hashes
+
+
+def _word_hashes(data: np.ndarray, starts: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """Short values' hashes: each value's bytes as 64-bit words (the last zero-padded), folded in turn.
+
+    A value's hash depends on its bytes alone, not on the other values hashed with it.
+    """
+    width = max(8, (int(lengths.max(initial=0)) + 7) // 8 * 8)
+    matrix = np.zeros((len(lengths), width), np.uint8)
+    total = int(lengths.sum())
+    if len(lengths) and starts[0] == 0 and total == len(data):  # the values' bytes follow one another
+        matrix[np.arange(width) < lengths[:, None]] = data
+    else:
+        firsts = np.cumsum(lengths) - lengths
+        matrix[np.arange(width) < lengths[:, None]] = data[np.repeat(starts - firsts, lengths) + np.arange(total)]
+    words = matrix.view("<u8")
+    count = (lengths + 7) // 8
+    hashes = lengths.astype(np.uint64) * _LENGTH
+    with np.errstate(over="ignore"):
+        for index in range(words.shape[1]):
+            hashes = np.where(index < count, _mix(hashes * _BASE + words[:, index]), hashes)
+    return hashes
+
+
+def _mix(values: np.ndarray) -> np.ndarray:
+    """splitmix64's finaliser: every bit of the input reaches every bit of the output."""
+    with np.errstate(over="ignore"):
+        values = (values ^ (values >> np.uint64(30))) * np.uint64(0xBF58476D1CE4E5B9)
+        values = (values ^ (values >> np.uint64(27))) * np.uint64(0x94D049BB133111EB)
+        return values ^ (values >> np.uint64(31))
+
+
+def string_array(values: list[str]) -> pa.Array:
     """Python strings as an Arrow array, built from buffers: converting Python objects imports pandas."""
     encoded = [value.encode("utf-8") for value in values]
     offsets = array.array("i", itertools.accumulate(map(len, encoded), initial=0))

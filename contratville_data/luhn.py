@@ -43,26 +43,51 @@ def check_digit_fails(values: pa.Array | pa.ChunkedArray) -> pa.Array | pa.Chunk
     if isinstance(values, pa.ChunkedArray):
         return pa.chunked_array([check_digit_fails(chunk) for chunk in values.chunks], pa.bool_())
     if pa.types.is_dictionary(values.type):
-        return pc.fill_null(check_digit_fails(values.dictionary).take(values.indices), False)
+        fails = check_digit_fails(values.dictionary).take(values.indices)
+        return pc.and_kleene(fails, pc.is_valid(fails))  # a null index is no failure
     shaped, valid = _nine_ascii_digits(values)
-    return pa.array(shaped & ~valid)
+    return _booleans(shaped & ~valid)
+
+
+def _booleans(mask: np.ndarray) -> pa.Array:
+    """A NumPy mask as an Arrow boolean array, built from its bits (``pa.array`` would import pandas)."""
+    bits = np.packbits(mask, bitorder="little")
+    return pa.Array.from_buffers(pa.bool_(), len(mask), [None, pa.py_buffer(bits)])
 
 
 def _nine_ascii_digits(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Two masks over the values: nine ASCII digits; and, among those, a valid Luhn check digit."""
+    """Two masks over the values: nine ASCII digits; and, among those, a valid Luhn check digit.
+
+    Read from the array's buffers with NumPy: its offsets give the lengths, its bytes the digits.
+    """
     if pa.types.is_large_string(values.type) or pa.types.is_large_binary(values.type):
         values = values.cast(pa.large_binary())
     elif pa.types.is_string(values.type) or pa.types.is_binary(values.type):
         values = values.cast(pa.binary())
     else:
         raise TypeError(f"SIRENs are strings, not {values.type}")
-    length = pc.fill_null(pc.equal(pc.binary_length(values), 9), False)
-    rows = np.flatnonzero(length.to_numpy(zero_copy_only=False))
     shaped = np.zeros(len(values), dtype=bool)
     valid = np.zeros(len(values), dtype=bool)
+    if not len(values):
+        return shaped, valid
+    validity, offset_buffer, data_buffer = values.buffers()
+    offsets = np.frombuffer(offset_buffer, dtype=np.int64 if pa.types.is_large_binary(values.type)
+                            else np.int32)[values.offset:values.offset + len(values) + 1]
+    nine = np.diff(offsets) == 9
+    if values.null_count:
+        present = np.unpackbits(np.frombuffer(validity, dtype=np.uint8), bitorder="little")
+        nine &= present[values.offset:values.offset + len(values)].astype(bool)
+    rows = np.flatnonzero(nine)
     if not len(rows):
         return shaped, valid
-    head, last = _words(values if len(rows) == len(values) else values.take(pa.array(rows)))
+    data = np.frombuffer(data_buffer, dtype=np.uint8) if data_buffer is not None else np.zeros(0, np.uint8)
+    if len(rows) == len(values):  # every value has nine bytes: read them in place, unaligned
+        packed = data[offsets[0]:offsets[-1]]
+        head = np.ndarray((len(values),), dtype="<u8", buffer=packed, strides=(9,))
+        last = packed[8::9]
+    else:
+        gathered = data[offsets[rows].astype(np.int64)[:, None] + np.arange(9)]
+        head, last = np.ascontiguousarray(gathered[:, :8]).view("<u8").ravel(), gathered[:, 8]
     shaped[rows], valid[rows] = _luhn(head, last)
     return shaped, valid
 
@@ -83,12 +108,3 @@ def _luhn(head: np.ndarray, last: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     total = (added * _LANES) >> np.uint64(56)
     total += last.astype(np.uint64) - np.uint64(ord("0"))
     return digits, digits & (total % np.uint64(10) == 0)
-
-
-def _words(values: pa.Array) -> tuple[np.ndarray, np.ndarray]:
-    """Values nine bytes long each (no nulls): their first eight bytes as words, and their ninth byte."""
-    offsets = np.frombuffer(values.buffers()[1], dtype=np.int64 if pa.types.is_large_binary(values.type)
-                            else np.int32)[values.offset:values.offset + len(values) + 1]
-    data = np.frombuffer(values.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]]
-    head = np.ndarray((len(values),), dtype="<u8", buffer=data, strides=(9,))  # unaligned reads
-    return head, data[8::9]

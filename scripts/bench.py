@@ -256,7 +256,7 @@ def _markdown(runs: int, compared: dict, scaled: list, load: tuple) -> str:
     lines = [START, "", f"Measured by `python scripts/bench.py` on {time.strftime('%Y-%m-%d')}, at commit "
              f"{_commit()}: median of {runs} cold-process runs per command, the commands of a row alternating.",
              "", *_machine(), "", f"Load average (1, 5, 15 min) at the start: {_load(load[0])}; at the end: "
-             f"{_load(load[1])}.", "",
+             f"{_load(load[1])}.{_busy(load)}", "",
              "| comparison | ours (s) | theirs (s) | ratio | target | met |", "|---|---:|---:|---:|---:|---|"]
     met = []
     for key, (a, b) in compared.items():
@@ -369,7 +369,17 @@ def _commit() -> str:
     if not commit:
         return "unknown (not a git checkout)"
     dirty = git("status", "--porcelain", "--untracked-files=no", "--", "contratville_data", "scripts", "schemas")
-    return f"`{commit}`" + (" with uncommitted changes to the code or schemas" if dirty else "")
+    return f"`{commit}`" + (", with the working tree's uncommitted changes to the code or schemas on top of it"
+                            if dirty else "")
+
+
+def _busy(load: tuple) -> str:
+    """A warning when other work shared the cores: a load above half of them at the start or the end."""
+    cores = os.cpu_count() or 1
+    if max(load[0][0], load[1][0]) <= cores / 2:
+        return ""
+    return (f" **Other work shared the {cores} cores during the run** (a load above {cores / 2:g}): the seconds"
+            " are longer than on an idle machine, and the ratios less reliable.")
 
 
 def _load(load: tuple[float, float, float]) -> str:

@@ -3,15 +3,18 @@
 One module per job: ``descriptor`` reads the descriptor safely (shared with diff, release and the
 API), ``paths`` keeps every path inside the package, ``references`` refuses what frictionless would
 fetch or open by itself, ``scan`` holds every file to its bounds before anything parses it,
-``integrity`` checks sizes and hashes, ``tables`` reads each file once and proves CSVs valid with
-Arrow (``csvproof``) where it can, ``frictionless_check`` judges the rest (with ``patterns`` matched
-by RE2), ``twins`` compares each Parquet file with its CSV twin, ``identifiers`` checks SIREN check
-digits. A whole validation runs ``offline`` (unless remote resources are allowed) and within a
-``budget`` of time: on untrusted input it ends, in bounded memory, with problems, never a traceback.
+``integrity`` checks sizes and hashes (in a thread, as soon as the paths are known), ``tables``
+streams each file once and proves CSVs valid with Arrow (``csvproof``) where it can,
+``frictionless_check`` judges the rest (with ``patterns`` matched by RE2), ``twins`` compares each
+Parquet file with its CSV twin, ``identifiers`` checks SIREN check digits. A whole validation runs
+``offline`` (unless remote resources are allowed) and within a ``budget`` of time: on untrusted
+input it ends, in bounded memory, with problems, never a traceback.
 """
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -19,6 +22,7 @@ from ..limits import MAX_COLUMNS, MAX_DESCRIPTOR_BYTES, MAX_FILE_BYTES, MAX_LINE
 from ..problems import Problem
 from .budget import OutOfTime, time_budget
 from .descriptor import profile_problems, read_descriptor
+from .integrity import integrity_problems
 from .offline import offline
 from .paths import descriptor_reason, is_remote, remote_reason, resolve_inside
 from .references import reference_problems
@@ -88,15 +92,23 @@ def _validate(report: ValidationReport, descriptor_path: Path, allow_remote: boo
         report.problems += found
         if not found and not is_remote(resource["path"]):
             local.append(resource)
-    if not report.problems:
+    if report.problems:
+        return
+    # Hashing reads each file as a stream and parses nothing: it starts now, beside the checks below.
+    hashing, stop = ThreadPoolExecutor(1, thread_name_prefix="integrity"), threading.Event()
+    try:
+        hashed = [hashing.submit(integrity_problems, resource, root / resource["path"], stop) for resource in local]
         report.problems += reference_problems(descriptor, root, allow_remote)
-    if not report.problems:
-        report.problems += profile_problems(descriptor)
-    if not report.problems:
-        for resource in local:
-            report.problems += scan_problems(resource, root / resource["path"], bounds)
-    if not report.problems:
-        report.problems += data_problems(descriptor, local, root, max_rows, max_problems, allow_remote)
+        if not report.problems:
+            report.problems += profile_problems(descriptor)
+        if not report.problems:
+            for resource in local:
+                report.problems += scan_problems(resource, root / resource["path"], bounds)
+        if not report.problems:
+            report.problems += data_problems(descriptor, local, root, max_rows, max_problems, allow_remote, hashed)
+    finally:
+        stop.set()
+        hashing.shutdown(wait=False, cancel_futures=True)
 
 
 def path_problems(resource: dict, root: Path, allow_remote: bool, max_file_bytes: int) -> list[Problem]:

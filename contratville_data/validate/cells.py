@@ -26,21 +26,37 @@ def csv_cell_bound() -> Iterator[None]:
         csv.field_size_limit(previous)
 
 
-def cell_problems(resource: dict, table) -> list[Problem]:
-    """Text cells of an Arrow table longer than the bound (Arrow's CSV reader has none)."""
-    import pyarrow as pa
-    import pyarrow.compute as pc
+class LongestCells:
+    """Text cells of an Arrow table longer than the bound (Arrow's CSV reader has none), seen batch by batch.
 
-    problems = []
-    for name in table.column_names:
-        column = table[name]
-        if not pa.types.is_string(column.type) or not len(column):
-            continue
-        lengths = pc.utf8_length(column)
-        longest = pc.max(lengths).as_py()
-        if longest is not None and longest > MAX_CELL_CHARS:
-            index = pc.index(lengths, longest).as_py()
-            problems.append(Problem("cell-size", f"a cell of {longest} characters, more than {MAX_CELL_CHARS}",
-                                    resource=resource.get("name"), file=resource["path"], row=index + 1,
-                                    field=name, hint="shorten the value; long texts belong in a document"))
-    return problems
+    Called with each batch and the index of its first row; ``problems`` names, for each column, its
+    longest cell (the first of them) when that is longer than the bound.
+    """
+
+    def __init__(self, resource: dict):
+        self.resource = resource
+        self.longest: dict[str, tuple[int, int]] = {}
+        self.columns: list[str] = []
+
+    def __call__(self, batch, offset: int) -> None:
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        self.columns = self.columns or batch.schema.names
+        for name, column in zip(batch.schema.names, batch.columns):
+            if not pa.types.is_string(column.type) or not len(column):
+                continue
+            # a character is at least a byte: only a column with a long value needs its characters counted
+            widest = pc.max(pc.binary_length(column)).as_py()
+            if widest is None or widest <= max(MAX_CELL_CHARS, self.longest.get(name, (0, 0))[0]):
+                continue
+            lengths = pc.utf8_length(column)
+            longest = pc.max(lengths).as_py()
+            if longest > max(MAX_CELL_CHARS, self.longest.get(name, (0, 0))[0]):
+                self.longest[name] = (longest, offset + pc.index(lengths, longest).as_py())
+
+    def problems(self) -> list[Problem]:
+        return [Problem("cell-size", f"a cell of {longest} characters, more than {MAX_CELL_CHARS}",
+                        resource=self.resource.get("name"), file=self.resource["path"], row=index + 1,
+                        field=name, hint="shorten the value; long texts belong in a document")
+                for name, (longest, index) in sorted(self.longest.items(), key=lambda i: self.columns.index(i[0]))]

@@ -40,6 +40,8 @@ def pattern_problems(resource: dict, schema: dict) -> list[Problem]:
     import pyarrow as pa
     import pyarrow.compute as pc
 
+    from ..csvproof import string_array
+
     problems = []
     for name, pattern in string_patterns(schema).items():
         reason = None
@@ -47,7 +49,7 @@ def pattern_problems(resource: dict, schema: dict) -> list[Problem]:
             reason = "a pattern must be text"
         else:
             try:
-                pc.match_substring_regex(pa.array([""], pa.string()), anchored(pattern))
+                pc.match_substring_regex(string_array([""]), anchored(pattern))  # pa.array would import pandas
             except pa.ArrowException as err:
                 reason = f"RE2 cannot compile it ({str(err).splitlines()[0][:200]})"
         if reason:

@@ -58,9 +58,18 @@ def scan_problems(resource: dict, path: Path, bounds: Bounds) -> list[Problem]:
         return []  # read whole by frictionless, within --max-bytes (a file, a JSON document)
     try:
         with _open(path, compression, innerpath) as stream:
-            if fmt in TEXT_FORMATS:
-                return _text_problems(stream, resource, bounds)
-            return _size_problems(stream, resource, bounds)
+            if fmt not in TEXT_FORMATS:
+                return _size_problems(stream, resource, bounds)
+            found = _text_problems(stream, resource, bounds)
+        if found is None or isinstance(found, list):
+            return found or []
+        what, chunks, at = found
+        with _open(path, compression, innerpath) as stream:
+            line = _lines_before(stream, min(_CHUNK, bounds.max_line_bytes), chunks, at)
+        if what == "binary-content":
+            return [_problem("binary-content", "a NUL byte: this is not a text file (or text padded with zeros)",
+                             resource, line=line + 1, hint="publish the table as UTF-8 text")]
+        return [_line_too_long(resource, bounds, line + 1)]
     except ArchiveError as err:
         return [_problem("compression-error", str(err), resource)]
     except (OSError, EOFError, ValueError, zlib.error, lzma.LZMAError) as err:
@@ -132,13 +141,16 @@ def _size_problems(stream: BinaryIO, resource: dict, bounds: Bounds) -> list[Pro
     return []
 
 
-def _text_problems(stream: BinaryIO, resource: dict, bounds: Bounds) -> list[Problem]:
+def _text_problems(stream: BinaryIO, resource: dict,
+                   bounds: Bounds) -> list[Problem] | tuple[str, int, int | None] | None:
     """Decompressed size, NUL bytes, physical line lengths and header width, in one pass that stops early.
 
     Chunks are no longer than the line bound, so a line too long always reaches past a chunk: only
-    each chunk's first and last line breaks are looked for.
+    each chunk's first and last line breaks are looked for. Lines are not counted on the way: a NUL
+    byte or a line too long is returned as (its kind, the chunks before its chunk, the NUL's index in
+    its chunk or None), and ``_lines_before`` counts the lines up to it.
     """
-    total = lines = current = 0
+    total = chunks = current = 0
     header = bytearray()
     header_done = False
     size = min(_CHUNK, bounds.max_line_bytes)
@@ -148,23 +160,33 @@ def _text_problems(stream: BinaryIO, resource: dict, bounds: Bounds) -> list[Pro
             return [_too_large(resource, bounds)]
         nul = chunk.find(b"\x00")
         if nul >= 0:
-            return [_problem("binary-content", "a NUL byte: this is not a text file (or text padded with zeros)",
-                             resource, line=lines + _line_ends(chunk[:nul]) + 1,
-                             hint="publish the table as UTF-8 text")]
-        first = min((at for at in (chunk.find(b"\n"), chunk.find(b"\r")) if at >= 0), default=None)
-        if first is None:
-            current += len(chunk)
-        else:
-            current += first
+            return "binary-content", chunks, nul
+        first = _first_break(chunk)
+        current += len(chunk) if first is None else first
         if current > bounds.max_line_bytes:
-            return [_line_too_long(resource, bounds, lines + 1)]
+            return "line-too-long", chunks, None
         if not header_done:
             header += chunk if first is None else chunk[:first]
             header_done = first is not None
         if first is not None:
-            lines += _line_ends(chunk)
             current = len(chunk) - max(chunk.rfind(b"\n"), chunk.rfind(b"\r")) - 1
+        chunks += 1
     return _header_problems(bytes(header), resource, bounds)
+
+
+def _first_break(chunk: bytes) -> int | None:
+    """The index of the chunk's first line break (LF or CR), or None."""
+    newline = chunk.find(b"\n")
+    carriage = chunk.find(b"\r", 0, newline if newline >= 0 else len(chunk))
+    return carriage if carriage >= 0 else newline if newline >= 0 else None
+
+
+def _lines_before(stream: BinaryIO, size: int, chunks: int, at: int | None) -> int:
+    """The lines ended in the first ``chunks`` chunks of the stream, and in the next one up to ``at``."""
+    lines = 0
+    for _ in range(chunks):
+        lines += _line_ends(stream.read(size))
+    return lines if at is None else lines + _line_ends(stream.read(size)[:at])
 
 
 def _line_ends(data: bytes) -> int:

@@ -1,22 +1,25 @@
-"""The data files of a package: read once, proven valid where possible, judged by frictionless otherwise.
+"""The data files of a package: each streamed once, proven valid where possible, judged by frictionless otherwise.
 
-A proven CSV is compared with its twins as soon as it is proven, and both files are then released,
-so memory holds about one table at a time (and the keys other tables reference).
+Files are hashed in a thread while the CSVs are proven (``integrity``, started by the caller). A CSV
+being proven is read in batches (``csvproof``), and each typed batch is also checked for long cells
+(``cells``), SIREN check digits (``identifiers``) and against its Parquet twins (``twins``), so
+that memory holds a few batches and the keys other tables reference, never a whole table. A file
+that cannot be proven is read whole, once, for frictionless's fallbacks.
 """
 
 from __future__ import annotations
 
 import json
-from collections import Counter
+from concurrent.futures import Future
 from pathlib import Path
 
 from ..formats import twin_table
 from ..jsonfile import load_json
 from ..limits import MAX_DESCRIPTOR_BYTES
 from ..problems import Problem
-from .cells import cell_problems
+from .cells import LongestCells
 from .frictionless_check import frictionless_problems
-from .identifiers import siren_problems
+from .identifiers import SirenCheck, siren_problems
 from .integrity import integrity_problems
 from .paths import is_remote
 from .patterns import pattern_problems
@@ -53,40 +56,56 @@ def read_schemas(resources: list[dict], root: Path,
 
 
 def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max_problems: int,
-                  allow_remote: bool = False) -> list[Problem]:
-    """Sizes and hashes; the CSVs, proven valid or judged by frictionless; the twins."""
-    from ..csvproof import prove_valid
-    from .twins import twin_problems
+                  allow_remote: bool = False, hashed: list[Future] | None = None) -> list[Problem]:
+    """Sizes and hashes (``hashed``: the futures of ``integrity_problems`` of the local resources, if already
+    started); the CSVs, proven valid or judged by frictionless; the twins."""
+    if hashed is None:
+        hashed = [_done(integrity_problems(resource, root / resource["path"])) for resource in local]
+    found = _table_problems(descriptor, local, root, max_rows, max_problems, allow_remote)
+    return [p for future in hashed for p in future.result()] + found
 
-    data = {resource["path"]: _map(root / resource["path"]) for resource in local}
-    users = Counter(resource["path"] for resource in local)
-    problems = [p for resource in local for p in integrity_problems(resource, data[resource["path"]])]
-    schemas, found = read_schemas(local, root, allow_remote)
-    problems += found
-    if found:
+
+def _done(problems: list[Problem]) -> Future:
+    future: Future = Future()
+    future.set_result(problems)
+    return future
+
+
+def _table_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max_problems: int,
+                    allow_remote: bool) -> list[Problem]:
+    from ..csvproof import prove_valid
+    from .twins import TwinStream, twin_problems
+
+    schemas, problems = read_schemas(local, root, allow_remote)
+    if problems:
         return problems
+    read = _Files(root)
     csvs = {r["name"]: r for r in descriptor["resources"] if r.get("format") == "csv"}
     twins = {id(r): csvs.get(twin_table(r)) for r in local if twin_table(r) is not None}
     twin_found: dict[int, list[Problem]] = {}
     proven = set()
     if max_rows is None and len(csvs) == len([r for r in descriptor["resources"] if r.get("format") == "csv"]):
         local_csvs = {name: r for name, r in csvs.items() if r in local}
-        tables = prove_valid(list(local_csvs.values()), {n: schemas.get(schema_key(r)) for n, r in local_csvs.items()},
-                             lambda name: data[local_csvs[name]["path"]])
-        for name, table in tables:
+        watches: dict[str, tuple[LongestCells, SirenCheck, dict[int, TwinStream]]] = {}
+
+        def watch(name: str) -> list:
+            resource = local_csvs[name]
+            streams = {id(r): TwinStream(r, schemas.get(schema_key(r)), root / r["path"], max_problems)
+                       for r in local if twins.get(id(r)) is resource}
+            watches[name] = (LongestCells(resource), SirenCheck(resource, schemas.get(schema_key(resource))), streams)
+            return [watches[name][0], watches[name][1], *streams.values()]
+
+        for name, rows in prove_valid(list(local_csvs.values()),
+                                      {n: schemas.get(schema_key(r)) for n, r in local_csvs.items()},
+                                      lambda name: root / local_csvs[name]["path"], watch):
             proven.add(name)
-            problems += cell_problems(local_csvs[name], table)
-            problems += siren_problems(local_csvs[name], schemas.get(schema_key(local_csvs[name])), table)
-            done = [local_csvs[name]]
-            for resource in local:
-                if twins.get(id(resource)) is local_csvs[name]:
-                    twin_found[id(resource)] = twin_problems(resource, local_csvs[name], schemas, data, table,
-                                                             max_problems)
-                    done.append(resource)
-            for resource in done:
-                users[resource["path"]] -= 1
-                if not users[resource["path"]]:
-                    del data[resource["path"]]
+            long_cells, sirens, streams = watches.pop(name)
+            problems += long_cells.problems() + sirens.problems()
+            for key, stream in streams.items():
+                found = stream.problems(rows)
+                twin_found[key] = found if found is not None else \
+                    twin_problems(stream.resource, local_csvs[name], schemas, read, max_problems)
+            watches.clear()  # a resource that was not proven: its batches are forgotten
     pending = [r["name"] for r in descriptor["resources"]
                if r["name"] not in proven and (id(r) not in twins or twins[id(r)] is None)]
     by_name = {r["name"]: schemas[schema_key(r)] for r in local if schema_key(r) in schemas}
@@ -100,21 +119,29 @@ def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max
             types = {f["name"]: pa.string() for f in fields if isinstance(f, dict) and f.get("identifier") == "siren"
                      and isinstance(f.get("name"), str)}
             if types:
-                problems += siren_problems(resource, schema, read_csv_arrow(data[resource["path"]], types,
+                problems += siren_problems(resource, schema, read_csv_arrow(read(resource["path"]), types,
                                                                             schema.get("missingValues", [""])))
     for resource in local:
         if twins.get(id(resource)) is not None:
             known = twin_found.get(id(resource))
-            problems += twin_problems(resource, twins[id(resource)], schemas, data, None, max_problems) \
+            problems += twin_problems(resource, twins[id(resource)], schemas, read, max_problems) \
                 if known is None else known
     return problems
 
 
-def _map(path: Path):
-    """The file's bytes, mapped into memory: read from disk once, whatever reads them."""
-    import pyarrow as pa
+class _Files:
+    """Files read whole on demand (memory-mapped), once each: only where a CSV could not be streamed."""
 
-    return pa.memory_map(str(path)).read_buffer()
+    def __init__(self, root: Path):
+        self.root = root
+        self.read: dict[str, object] = {}
+
+    def __call__(self, path: str):
+        if path not in self.read:
+            import pyarrow as pa
+
+            self.read[path] = pa.memory_map(str(self.root / path)).read_buffer()
+        return self.read[path]
 
 
 def read_csv_arrow(data, types: dict, missing_values: list):
