@@ -16,9 +16,15 @@ frictionless types them: integers are digits with an optional minus, booleans ``
 dates ``YYYY-MM-DD``; anything else sends the resource to frictionless.
 
 A file is read as a stream of batches of about ``BLOCK_BYTES``: each batch's row-local checks run
-in a pool of threads while the parser reads on (Arrow's kernels release the GIL), and only the
-columns the table-wide checks need are kept: unique ones, the primary key, and the distinct values
-of foreign keys. So memory holds a few batches and the keys, whatever the size of the file.
+in a pool of threads while the parser reads on (Arrow's kernels release the GIL), and only what the
+table-wide checks need is kept: 8 bytes a row for each unique field and the primary key (a hash of
+the value), the values other resources reference, and foreign key values until they are looked up,
+about a million at a time, in a hash table of their parent's values (Arrow's ``index_in``, exact).
+So memory holds a few batches and the keys, whatever the size of the file. Two tables are proven
+at once, each as soon as the tables it references are proven.
+
+A foreign key field whose pattern is the very pattern of the parent field it references is not
+matched again: every value found among the parent's values, which were all matched, matches it.
 """
 
 from __future__ import annotations
@@ -29,9 +35,10 @@ import io
 import itertools
 import os
 import re
+import threading
 from collections import deque
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from typing import TypeAlias
 
@@ -77,8 +84,11 @@ _ESCAPE = re.compile(r"\\(.)", re.DOTALL)
 #: watchers: memory holds a few times WINDOW batches, whatever the size of the file.
 BLOCK_BYTES = 4 << 20
 WINDOW = 3
-#: Threads checking batches while the parser reads.
+#: Threads checking batches while the parser reads, and tables proven at once (a table whose parents
+#: are proven starts while another one ends: the end of a table, its keys and lookups, uses less than
+#: the two cores).
 WORKERS = 2
+TABLES = 2
 
 #: A resource's bytes, or the path of its file (read as a stream).
 Source: TypeAlias = pa.Buffer | str | os.PathLike
@@ -105,7 +115,7 @@ def prove_valid(resources: list[dict], schemas: dict[str, dict | None], read: Ca
     for name in provable:
         for fk in provable[name].get("foreignKeys", []):
             referenced.setdefault(fk["reference"]["resource"] or name, set()).add(_key(fk["reference"]["fields"])[0])
-    order: list[str] = []
+    order: list[str] = []  # parents first
 
     def visit(name: str, trail: frozenset) -> None:
         if name in order or name in trail or name not in provable:
@@ -116,23 +126,42 @@ def prove_valid(resources: list[dict], schemas: dict[str, dict | None], read: Ca
 
     for name in by_name:
         visit(name, frozenset())
-    kept: dict[str, dict[str, _Keys]] = {}
+    kept: dict[str, dict[str, pa.Array]] = {}
+    settled: set[str] = set()  # proven or not
+    running: dict[str, Future] = {}
+    stop = threading.Event()
     pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="csvproof")
+    tables = ThreadPoolExecutor(TABLES, thread_name_prefix="csvproof-table")
     try:
-        for name in order:
-            if not _parents(provable[name], name) <= kept.keys():
-                continue  # a parent is not proven valid (or the keys form a cycle): frictionless decides
-            try:
-                proof = _proof(provable[name], read(name), kept, name, referenced.get(name, set()), pool,
-                               watch(name) if watch else [])
-            except pa.ArrowException:
-                # cells Arrow cannot parse, an integer beyond 64 bits, an impossible date, a pattern RE2
-                # cannot compile, a line longer than a batch: frictionless decides
-                proof = None
-            if proof is not None:
-                kept[name], rows = proof
-                yield name, rows
+        while order or running:
+            for name in [n for n in order if _parents(provable[n], n) <= settled]:
+                if len(running) == TABLES:
+                    break
+                order.remove(name)
+                if not _parents(provable[name], name) <= kept.keys():
+                    settled.add(name)  # a parent is not proven valid: frictionless decides
+                    continue
+                running[name] = tables.submit(_proof, provable[name], read(name), dict(kept), name,
+                                              referenced.get(name, set()), pool, watch(name) if watch else [],
+                                              provable, stop)
+            if not running:  # the rest reference one another in a cycle, or a resource not proven
+                break
+            wait(running.values(), return_when=FIRST_COMPLETED)
+            for name, future in [(n, f) for n, f in running.items() if f.done()]:
+                del running[name]
+                settled.add(name)
+                try:
+                    proof = future.result()
+                except pa.ArrowException:
+                    # cells Arrow cannot parse, an integer beyond 64 bits, an impossible date, a pattern RE2
+                    # cannot compile, a line longer than a batch: frictionless decides
+                    proof = None
+                if proof is not None:
+                    kept[name], rows = proof
+                    yield name, rows
     finally:
+        stop.set()
+        tables.shutdown(wait=False, cancel_futures=True)
         pool.shutdown(wait=False, cancel_futures=True)
 
 
@@ -223,23 +252,28 @@ def _key(value) -> list:
     return [value] if isinstance(value, str) else value if isinstance(value, list) else [None]
 
 
-def _proof(schema: dict, source: Source, kept: dict[str, dict[str, _Keys]], name: str, referenced: set[str],
-           pool: ThreadPoolExecutor, watchers: list[Watcher]) -> tuple[dict[str, _Keys], int] | None:
-    """(the referenced keys, the row count) if every check passes, else None.
+def _proof(schema: dict, source: Source, kept: dict[str, dict[str, pa.Array]], name: str, referenced: set[str],
+           pool: ThreadPoolExecutor, watchers: list[Watcher], proven_schemas: dict[str, dict],
+           stop: threading.Event) -> tuple[dict[str, pa.Array], int] | None:
+    """(the referenced keys, the row count) if every check passes, else None (and None once ``stop`` is set).
 
     The parser reads ahead while ``pool`` checks up to WINDOW batches and one more thread shows the
     checked batches to each of ``watchers``, in order; the table-wide checks then run side by side.
     """
-    fields = schema["fields"]
-    names = [f["name"] for f in fields]
-    plan = _plan(schema, name, kept, referenced & set(names))
+    names = [f["name"] for f in schema["fields"]]
+    plan = _plan(schema, name, kept, referenced & set(names), proven_schemas)
     if plan is None:
         return None
+    # a foreign key field whose pattern is its parent field's: every value found among the parent's matches it
+    fields = [{**f, "constraints": {k: v for k, v in f["constraints"].items() if k != "pattern"}}
+              if f["name"] in plan.implied_patterns else f for f in schema["fields"]]
     reader = _reader(source, names, schema.get("missingValues", [""]))
     if reader is None:
         return None
-    hashes: dict[str, list[np.ndarray]] = {n: [] for n in plan.hashed}
+    hashes: dict[str, list[np.ndarray]] = {n: [] for n in plan.unique}
     values: dict[str, list[pa.Array]] = {n: [] for n in plan.kept}
+    looked_up: list[list[pa.Array]] = [[] for _ in plan.lookups]
+    lookups: list[Future] = []
     rows = 0
     pending: deque[Future] = deque()
     watching: deque[Future] = deque()
@@ -256,14 +290,21 @@ def _proof(schema: dict, source: Source, kept: dict[str, dict[str, _Keys]], name
         while len(watching) > WINDOW * len(watchers):
             watching.popleft().result()
         rows += batch.num_rows
-        for n in plan.hashed:
+        for n in plan.unique:
             hashes[n].append(batch_hashes[n])
         for n in plan.kept:
             values[n].append(batch_values[n])
-        return True
+        for group, (keys, children) in zip(looked_up, plan.lookups):
+            group += [batch_values[child] for child in children]
+            if sum(map(len, group)) >= max(LOOKUP_VALUES, 2 * len(keys)):
+                lookups.append(pool.submit(_all_among, group[:], keys))
+                group.clear()
+        return not any(lookup.done() and not lookup.result() for lookup in lookups)
 
     try:
         for batch in reader:
+            if stop.is_set():
+                return None
             pending.append(pool.submit(_checked_batch, batch, fields, plan))
             if len(pending) > WINDOW and not collect():
                 return None
@@ -279,18 +320,18 @@ def _proof(schema: dict, source: Source, kept: dict[str, dict[str, _Keys]], name
             watch_pool.shutdown(wait=False, cancel_futures=True)
         reader.close()
     types = _types(fields)
-    checks: list[Future] = [pool.submit(_no_repeats, hashes[n]) for n in plan.unique]
-    keys = {n: pool.submit(_Keys, pa.chunked_array(values[n], types[n]).combine_chunks(), hashes[n])
-            for n in plan.referenced}
-    checks += [pool.submit(_references_hold, pa.chunked_array(values[parent], types[parent]).combine_chunks(),
-                           [v for child in children for v in values[child]])
+    keys = {n: pa.chunked_array(values[n], types[n]).combine_chunks()
+            for n in plan.referenced | plan.self_references.keys()}
+    checks: list[Future] = [*lookups, *(pool.submit(_no_repeats, hashes[n]) for n in plan.unique)]
+    checks += [pool.submit(_all_among, group, parent_keys) for group, (parent_keys, _) in zip(looked_up, plan.lookups)]
+    checks += [pool.submit(_all_among, [v for child in children for v in values[child]], keys[parent])
                for parent, children in plan.self_references.items()]
     try:
         if not all(check.result() for check in checks):
             return None
-        return {n: future.result() for n, future in keys.items()}, rows
+        return {n: keys[n] for n in plan.referenced}, rows
     finally:
-        for check in [*checks, *keys.values()]:
+        for check in checks:
             check.cancel()
 
 
@@ -300,23 +341,24 @@ class _Plan:
 
     ``unique``: the fields (and ``PRIMARY_KEY``, for a key of several fields) whose hashes must not
     repeat; ``referenced``: the fields other resources reference, whose values are kept;
-    ``parents``: each foreign key field and the keys of the proven resources it references;
-    ``self_references``: each referenced field of the resource itself and the fields referencing it.
+    ``lookups``: the keys (present values) of each field of a proven resource referenced, and the
+    foreign key fields referencing it, whose values are looked up among them together;
+    ``self_references``: each referenced field of the resource itself and the fields referencing it;
+    ``implied_patterns``: the foreign key fields whose pattern is the one their parent fields were
+    proven to match (their values are checked among the parent's instead).
     """
 
     unique: list[str]
     primary_key: list[str]
-    referenced: list[str]
-    parents: dict[str, list[_Keys]]
+    referenced: set[str]
+    lookups: list[tuple[pa.Array, list[str]]]
     self_references: dict[str, list[str]]
-
-    @property
-    def hashed(self) -> list[str]:
-        return sorted(set(self.unique) | set(self.referenced))
+    implied_patterns: set[str]
 
     @property
     def kept(self) -> list[str]:
-        return sorted(set(self.referenced) | set(self.self_references)
+        """The fields whose present values are kept until the whole table is read."""
+        return sorted(self.referenced | self.self_references.keys()
                       | {child for children in self.self_references.values() for child in children})
 
 
@@ -324,7 +366,8 @@ class _Plan:
 PRIMARY_KEY = "\x00primary key"
 
 
-def _plan(schema: dict, name: str, kept: dict[str, dict[str, _Keys]], referenced: set[str]) -> _Plan | None:
+def _plan(schema: dict, name: str, kept: dict[str, dict[str, pa.Array]], referenced: set[str],
+          proven_schemas: dict[str, dict]) -> _Plan | None:
     """The resource's plan; None if a foreign key references a field no proven resource keeps, or of another type."""
     fields = schema["fields"]
     types = _types(fields)
@@ -334,8 +377,9 @@ def _plan(schema: dict, name: str, kept: dict[str, dict[str, _Keys]], referenced
         unique.append(primary_key[0])  # a one-field key is unique: one check, not two
     elif len(primary_key) > 1:
         unique.append(PRIMARY_KEY)
-    parents: dict[str, list[_Keys]] = {}
+    lookups: dict[int, tuple[pa.Array, list[str]]] = {}
     self_references: dict[str, list[str]] = {}
+    patterns: dict[str, set] = {}
     for fk in schema.get("foreignKeys", []):
         child, parent, parent_field = _key(fk["fields"])[0], fk["reference"]["resource"], \
             _key(fk["reference"]["fields"])[0]
@@ -347,39 +391,28 @@ def _plan(schema: dict, name: str, kept: dict[str, dict[str, _Keys]], referenced
         keys = kept.get(parent, {}).get(parent_field)
         if keys is None or keys.type != types[child]:
             return None
-        parents.setdefault(child, []).append(keys)
-    return _Plan(unique, primary_key, sorted(referenced | set(self_references)), parents, self_references)
+        lookups.setdefault(id(keys), (keys, []))[1].append(child)
+        patterns.setdefault(child, set()).add(_pattern(proven_schemas[parent], parent_field))
+    implied = {child for child, found in patterns.items() if None not in found and found == {_pattern(schema, child)}}
+    return _Plan(unique, primary_key, referenced, list(lookups.values()), self_references, implied)
 
 
-class _Keys:
-    """A proven resource's present values of a referenced field, in the order of their hashes.
-
-    A value is looked up by binary search on its hash, then compared with the value found: the
-    lookup is exact whatever the hashes (a collision can only make a present value look absent).
-    """
-
-    def __init__(self, values: pa.Array, hashes: list[np.ndarray]):
-        joined = np.concatenate(hashes) if hashes else np.zeros(0, np.uint64)
-        order = np.argsort(joined, kind="stable")
-        self.type = values.type
-        self.hashes = joined[order]
-        self.values = values.take(_indices(order))
-
-    def hold(self, values: pa.Array) -> bool:
-        """Whether every value (present, of the same type) is among the keys."""
-        if not len(values):
-            return True
-        if not len(self.hashes):
-            return False
-        hashes = _row_hashes(values)
-        at = np.minimum(np.searchsorted(self.hashes, hashes), len(self.hashes) - 1)
-        return bool((self.hashes[at] == hashes).all()) and _all(pc.equal(values, self.values.take(_indices(at))))
+def _pattern(schema: dict, name: str) -> str | None:
+    """The pattern constraint of a schema's field, if any."""
+    return next((f.get("constraints", {}).get("pattern") for f in schema["fields"] if f["name"] == name), None)
 
 
-def _indices(positions: np.ndarray) -> pa.Array:
-    """Positions as an Arrow int64 array, built from its buffer (``pa.array`` would import pandas)."""
-    positions = np.ascontiguousarray(positions, dtype=np.int64)
-    return pa.Array.from_buffers(pa.int64(), len(positions), [None, pa.py_buffer(positions)])
+#: Foreign key values gathered before they are looked up at once among the parent's: each lookup
+#: builds a hash table of the parent's values, so fewer, larger lookups cost less.
+LOOKUP_VALUES = 1 << 20
+
+
+def _all_among(values: list[pa.Array], keys: pa.Array) -> bool:
+    """Whether every value is among the keys: an exact lookup in a hash table of the keys, by Arrow."""
+    if not values:
+        return True
+    # one array: on a chunked one, Arrow looks each chunk up in turn
+    return pc.index_in(pa.chunked_array(values).combine_chunks(), value_set=keys).null_count == 0
 
 
 def _reader(source: Source, names: list[str], missing: list[str]):
@@ -467,20 +500,14 @@ def _checked_batch(batch: pa.RecordBatch, fields: list[dict],
     typed_batch = pa.RecordBatch.from_arrays(columns, names=batch.schema.names)
     if any(typed_batch.column(n).null_count for n in plan.primary_key):
         return None
-    for child, parents in plan.parents.items():
-        values = pc.unique(typed_batch.column(child).drop_null())
-        if not all(keys.hold(values) for keys in parents):
-            return None
-    hashes = {n: _row_hashes(typed_batch.column(n)) for n in plan.hashed if n != PRIMARY_KEY}
-    if PRIMARY_KEY in plan.hashed:
+    hashes = {n: _row_hashes(typed_batch.column(n)) for n in plan.unique if n != PRIMARY_KEY}
+    if PRIMARY_KEY in plan.unique:
         combined = np.zeros(typed_batch.num_rows, np.uint64)
         for n in plan.primary_key:
             with np.errstate(over="ignore"):
                 combined = _mix(combined * _BASE + (hashes[n] if n in hashes else _row_hashes(typed_batch.column(n))))
         hashes[PRIMARY_KEY] = combined
-    kept = {n: typed_batch.column(n).drop_null() for n in plan.kept}
-    for children in plan.self_references.values():
-        kept.update({n: pc.unique(typed_batch.column(n).drop_null()) for n in children if n not in plan.referenced})
+    kept = {n: typed_batch.column(n).drop_null() for n in {*plan.kept, *(c for _, cs in plan.lookups for c in cs)}}
     return typed_batch, hashes, kept
 
 
@@ -535,11 +562,6 @@ def _no_repeats(hashes: list[np.ndarray]) -> bool:
     return not bool((joined[1:] == joined[:-1]).any())
 
 
-def _references_hold(keys: pa.Array, values: list[pa.Array]) -> bool:
-    """Every value (a resource's references to itself, batch by batch) is among the keys."""
-    return _all(pc.is_in(pc.unique(pa.chunked_array(values, keys.type)), value_set=keys))
-
-
 #: Row hashes for the ``unique`` checks and the foreign key lookups. Two equal values always hash
 #: alike, so a column whose hashes are distinct has distinct values; hashes that repeat (equal
 #: values, or a rare collision) leave the resource to frictionless, which decides exactly.
@@ -557,7 +579,8 @@ def _row_hashes(column: pa.Array) -> np.ndarray:
     if not pa.types.is_string(column.type):
         if pa.types.is_date32(column.type):
             column = column.view(pa.int32())
-        return np.asarray(pc.cast(column, pa.int64()).to_numpy(zero_copy_only=False)).view(np.uint64)
+        column = pc.cast(column, pa.int64())  # read from its buffer: to_numpy would import pandas
+        return np.frombuffer(column.buffers()[1], np.uint64, len(column), column.offset * 8).copy()
     offsets = np.frombuffer(column.buffers()[1], dtype=np.int32)[column.offset:column.offset + len(column) + 1]
     offsets = offsets.astype(np.int64)
     data = np.frombuffer(column.buffers()[2], dtype=np.uint8)[offsets[0]:offsets[-1]] \

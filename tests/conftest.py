@@ -61,3 +61,14 @@ def expected_resources() -> int:
     from contratville_data.schemas import load_schemas
 
     return len(load_schemas(ROOT / "schemas")) * len(TABLE_FORMATS) + len(PACKAGE_FORMATS)
+
+
+@pytest.fixture
+def small_batches(monkeypatch):
+    """Batches of a few kilobytes (a few dozen rows), Parquet twins read in batches that end elsewhere."""
+    from contratville_data import csvproof
+    from contratville_data.validate import twins
+
+    monkeypatch.setattr(csvproof, "BLOCK_BYTES", 2048)
+    monkeypatch.setattr(csvproof, "WINDOW", 2)
+    monkeypatch.setattr(twins, "BATCH_ROWS", 7)

@@ -18,14 +18,6 @@ from contratville_data.validate.scan import Bounds, scan_problems
 from .test_synthetic import ROWS, compare_with_frictionless, faulty_package, synthetic
 
 
-@pytest.fixture
-def small_batches(monkeypatch):
-    """Batches of a few kilobytes (a few dozen rows), Parquet twins read in batches that end elsewhere."""
-    monkeypatch.setattr(csvproof, "BLOCK_BYTES", 2048)
-    monkeypatch.setattr(csvproof, "WINDOW", 2)
-    monkeypatch.setattr(twins, "BATCH_ROWS", 7)
-
-
 def proven(descriptor: Path) -> dict[str, int]:
     document = json.loads(descriptor.read_text(encoding="utf-8"))
     csvs = [r for r in document["resources"] if r["format"] == "csv"]

@@ -2,7 +2,9 @@
 
 One module per job: ``descriptor`` reads the descriptor safely (shared with diff, release and the
 API), ``paths`` keeps every path inside the package, ``references`` refuses what frictionless would
-fetch or open by itself, ``scan`` holds every file to its bounds before anything parses it,
+fetch or open by itself, ``metadata_check`` has frictionless check the descriptor (in a child
+process, beside the rest, when frictionless is not imported yet), ``scan`` holds every file to its
+bounds before anything parses it,
 ``integrity`` checks sizes and hashes (in a thread, as soon as the paths are known), ``tables``
 streams each file once and proves CSVs valid with Arrow (``csvproof``) where it can,
 ``frictionless_check`` judges the rest (with ``patterns`` matched by RE2), ``twins`` compares each
@@ -21,8 +23,9 @@ from pathlib import Path
 from ..limits import MAX_COLUMNS, MAX_DESCRIPTOR_BYTES, MAX_FILE_BYTES, MAX_LINE_BYTES, MAX_PROBLEMS, MAX_SECONDS
 from ..problems import Problem
 from .budget import OutOfTime, time_budget
-from .descriptor import profile_problems, read_descriptor
+from .descriptor import read_descriptor
 from .integrity import integrity_problems
+from .metadata_check import ProfileCheck
 from .offline import offline
 from .paths import descriptor_reason, is_remote, remote_reason, resolve_inside
 from .references import reference_problems
@@ -96,19 +99,33 @@ def _validate(report: ValidationReport, descriptor_path: Path, allow_remote: boo
         return
     # Hashing reads each file as a stream and parses nothing: it starts now, beside the checks below.
     hashing, stop = ThreadPoolExecutor(1, thread_name_prefix="integrity"), threading.Event()
+    check = None
     try:
         hashed = [hashing.submit(integrity_problems, resource, root / resource["path"], stop) for resource in local]
         report.problems += reference_problems(descriptor, root, allow_remote)
-        if not report.problems:
-            report.problems += profile_problems(descriptor)
-        if not report.problems:
-            for resource in local:
-                report.problems += scan_problems(resource, root / resource["path"], bounds)
-        if not report.problems:
-            report.problems += data_problems(descriptor, local, root, max_rows, max_problems, allow_remote, hashed)
+        if report.problems:
+            return
+        # frictionless's metadata check runs beside the files' checks (see metadata_check); its problems,
+        # if any, are the ones reported, as if it had run first
+        check = ProfileCheck(descriptor, allow_remote)
+        if check.found:
+            report.problems += check.found
+            return
+        try:
+            found = [p for resource in local for p in scan_problems(resource, root / resource["path"], bounds)]
+            if not found:
+                found = data_problems(descriptor, local, root, max_rows, max_problems, allow_remote, hashed)
+        except Exception:
+            if check.problems():
+                report.problems += check.problems()
+                return
+            raise
+        report.problems += check.problems() or found
     finally:
         stop.set()
         hashing.shutdown(wait=False, cancel_futures=True)
+        if check is not None:
+            check.close()
 
 
 def path_problems(resource: dict, root: Path, allow_remote: bool, max_file_bytes: int) -> list[Problem]:

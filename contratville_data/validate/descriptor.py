@@ -9,7 +9,7 @@ from ..jsonfile import load_json, parse_json
 from ..limits import MAX_DESCRIPTOR_BYTES
 from ..problems import Problem
 
-__all__ = ["MAX_DESCRIPTOR_BYTES", "check_shape", "parse_descriptor", "profile_problems", "read_descriptor"]
+__all__ = ["MAX_DESCRIPTOR_BYTES", "check_shape", "parse_descriptor", "read_descriptor"]
 
 #: The longest message kept from frictionless: some quote a whole descriptor.
 MAX_MESSAGE_CHARS = 500
@@ -51,17 +51,3 @@ def check_shape(document: Any, label: str) -> tuple[dict | None, list[Problem]]:
 def shorten(message: str) -> str:
     """A message of a bounded length."""
     return message if len(message) <= MAX_MESSAGE_CHARS else message[:MAX_MESSAGE_CHARS] + "…"
-
-
-def profile_problems(descriptor: dict) -> list[Problem]:
-    """The descriptor against the Data Package profile (frictionless), without reading any data."""
-    from frictionless import Package
-
-    metadata_only = {**descriptor, "resources": [{k: v for k, v in r.items() if k != "schema"}
-                                                 for r in descriptor["resources"]]}
-    try:
-        return [Problem(error.type, shorten(error.message), file="datapackage.json")
-                for error in Package.metadata_validate(metadata_only)]
-    except Exception as err:  # noqa: BLE001 - frictionless raises many types on hostile descriptors
-        return [Problem("package-error", shorten(f"frictionless cannot read the descriptor: {err}"),
-                        file="datapackage.json")]

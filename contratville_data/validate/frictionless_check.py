@@ -23,10 +23,10 @@ def frictionless_problems(descriptor: dict, pending: list[str], root: Path, max_
     frictionless sees holds every resource, so that a foreign key may reference any of them.
     Whatever frictionless raises on a hostile package is a problem, not a traceback.
     """
-    from frictionless import Checklist, FrictionlessException, Package
-
     if not pending:
         return []
+    from frictionless import Checklist, FrictionlessException, Package
+
     schemas = schemas or {}
     resources = []
     for resource in descriptor["resources"]:

@@ -29,6 +29,9 @@ from .archive import ArchiveError, open_member, open_zip
 #: The table formats validate reads: text ones are scanned line by line.
 TEXT_FORMATS = ("csv", "tsv")
 TABLE_FORMATS = (*TEXT_FORMATS, "parquet")
+#: Resource properties that change nothing in how frictionless opens a file.
+PLAIN_KEYS = {"name", "type", "path", "scheme", "format", "mediatype", "encoding", "title", "description", "bytes",
+              "hash", "schema", "sources", "licenses"}
 _CHUNK = 1 << 20
 _DELIMITERS = ",;\t|"
 
@@ -103,6 +106,9 @@ def parquet_problems(resource: dict, path: Path, bounds: Bounds) -> list[Problem
 
 def _how_read(resource: dict) -> tuple[str, str | None, str | None, str | None] | None:
     """(type, format, compression, zip member) as frictionless reads the resource; None if it cannot tell."""
+    plain = plain_format(resource)
+    if plain is not None:
+        return "table", plain, None, None
     from frictionless import Resource
 
     try:
@@ -110,6 +116,19 @@ def _how_read(resource: dict) -> tuple[str, str | None, str | None, str | None] 
         return found.type, found.format, found.compression, found.innerpath
     except Exception:  # noqa: BLE001 - frictionless raises many types on hostile descriptors
         return None
+
+
+def plain_format(resource: dict) -> str | None:
+    """"csv" or "parquet" for a local file of that format that declares nothing else frictionless reads by.
+
+    Such a resource is a table, neither compressed nor a zip member, for frictionless as here: it
+    is told apart without importing frictionless (``tests/test_scan.py`` compares both answers).
+    """
+    path, declared = resource["path"], resource.get("format")
+    if set(resource) - PLAIN_KEYS or resource.get("type", "table") != "table" \
+            or resource.get("scheme", "file") != "file" or "://" in path:
+        return None
+    return declared if declared in ("csv", "parquet") and path.lower().endswith(f".{declared}") else None
 
 
 @contextmanager

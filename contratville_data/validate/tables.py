@@ -105,7 +105,7 @@ def _table_problems(descriptor: dict, local: list[dict], root: Path, max_rows, m
                 found = stream.problems(rows)
                 twin_found[key] = found if found is not None else \
                     twin_problems(stream.resource, local_csvs[name], schemas, read, max_problems)
-            watches.clear()  # a resource that was not proven: its batches are forgotten
+        watches.clear()  # the resources that were not proven: what their watchers saw is forgotten
     pending = [r["name"] for r in descriptor["resources"]
                if r["name"] not in proven and (id(r) not in twins or twins[id(r)] is None)]
     by_name = {r["name"]: schemas[schema_key(r)] for r in local if schema_key(r) in schemas}
