@@ -9,13 +9,11 @@ from pathlib import Path
 
 import click
 
-# Arrow's allocator (mimalloc) and NumPy ask Linux for transparent huge pages, and mimalloc
-# decommits the pages it frees: validate, which makes and drops many large buffers batch after
-# batch, then had the kernel zero a fresh 2 MiB page at each reuse, a sixth of its CPU time on the
-# 5 million row package (docs/benchmarks.md). Both libraries read these settings when first loaded;
-# values already set in the environment are kept.
+# Arrow's allocator (mimalloc) and NumPy ask Linux for transparent huge pages: validate, which
+# makes and drops many large buffers batch after batch, then had the kernel zero a fresh 2 MiB page
+# at each reuse, a sixth of its CPU time on the 5 million row package (docs/benchmarks.md). Both
+# libraries read these settings when first loaded; values already set in the environment are kept.
 os.environ.setdefault("MIMALLOC_ALLOW_THP", "0")
-os.environ.setdefault("MIMALLOC_PURGE_DECOMMITS", "0")
 os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
 
 

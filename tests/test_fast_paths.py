@@ -13,7 +13,7 @@ import pytest
 from frictionless import Resource
 
 from contratville_data import csvproof
-from contratville_data.validate import metadata_check
+from contratville_data.validate import cells, metadata_check, validate_package
 from contratville_data.validate.metadata_check import ProfileCheck, profile_problems
 from contratville_data.validate.scan import _how_read, plain_format
 
@@ -147,3 +147,20 @@ def test_tables_proven_side_by_side_stop_when_the_reader_stops(tmp_path, small_b
     under_way = set(seen) - done
     assert under_way, "a table was being proven beside the one that ended"
     assert all(seen[name] < tables[name].num_rows for name in under_way), "it stopped part-read"
+
+
+def test_problems_come_in_the_descriptor_s_order_whichever_table_ends_first(tmp_path, small_batches, monkeypatch):
+    descriptor = synthetic.write_package(synthetic.generate(ROWS), tmp_path / "package")
+    order = [r["name"] for r in json.loads(descriptor.read_text(encoding="utf-8"))["resources"]]
+    monkeypatch.setattr(cells, "MAX_CELL_CHARS", 12)
+    seen = cells.LongestCells.__call__
+
+    def slow_first_table(self, batch, offset):
+        if self.resource["name"] == order[0]:
+            time.sleep(0.05)  # the first table of the descriptor ends after the one proven beside it
+        seen(self, batch, offset)
+
+    monkeypatch.setattr(cells.LongestCells, "__call__", slow_first_table)
+    found = [p.resource for p in validate_package(descriptor).problems if p.type == "cell-size"]
+    assert len(set(found)) >= 3 and found[0] == order[0]
+    assert found == sorted(found, key=order.index)

@@ -95,17 +95,20 @@ def _table_problems(descriptor: dict, local: list[dict], root: Path, max_rows, m
             watches[name] = (LongestCells(resource), SirenCheck(resource, schemas.get(schema_key(resource))), streams)
             return [watches[name][0], watches[name][1], *streams.values()]
 
+        cell_problems: dict[str, list[Problem]] = {}
         for name, rows in prove_valid(list(local_csvs.values()),
                                       {n: schemas.get(schema_key(r)) for n, r in local_csvs.items()},
                                       lambda name: root / local_csvs[name]["path"], watch):
             proven.add(name)
             long_cells, sirens, streams = watches.pop(name)
-            problems += long_cells.problems() + sirens.problems()
+            cell_problems[name] = long_cells.problems() + sirens.problems()
             for key, stream in streams.items():
                 found = stream.problems(rows)
                 twin_found[key] = found if found is not None else \
                     twin_problems(stream.resource, local_csvs[name], schemas, read, max_problems)
         watches.clear()  # the resources that were not proven: what their watchers saw is forgotten
+        # tables are proven side by side, and end in any order: problems are given in the descriptor's
+        problems += [p for name in local_csvs for p in cell_problems.get(name, [])]
     pending = [r["name"] for r in descriptor["resources"]
                if r["name"] not in proven and (id(r) not in twins or twins[id(r)] is None)]
     by_name = {r["name"]: schemas[schema_key(r)] for r in local if schema_key(r) in schemas}
