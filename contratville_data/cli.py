@@ -3,18 +3,14 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
 from pathlib import Path
 
 import click
 
-# Arrow's allocator (mimalloc) and NumPy ask Linux for transparent huge pages: validate, which
-# makes and drops many large buffers batch after batch, then had the kernel zero a fresh 2 MiB page
-# at each reuse, a sixth of its CPU time on the 5 million row package (docs/benchmarks.md). Both
-# libraries read these settings when first loaded; values already set in the environment are kept.
-os.environ.setdefault("MIMALLOC_ALLOW_THP", "0")
-os.environ.setdefault("NUMPY_MADVISE_HUGEPAGE", "0")
+from .allocators import prefer_small_pages
+
+prefer_small_pages()  # before pyarrow or NumPy is loaded
 
 
 def _project_root(root: Path) -> Path:

@@ -164,3 +164,12 @@ def test_problems_come_in_the_descriptor_s_order_whichever_table_ends_first(tmp_
     found = [p.resource for p in validate_package(descriptor).problems if p.type == "cell-size"]
     assert len(set(found)) >= 3 and found[0] == order[0]
     assert found == sorted(found, key=order.index)
+
+
+def test_the_command_asks_for_small_pages_unless_the_environment_says_otherwise():
+    script = ("import os; os.environ.pop('MIMALLOC_ALLOW_THP', None); os.environ['NUMPY_MADVISE_HUGEPAGE'] = '1'; "
+              "import contratville_data.cli, json, sys; "
+              "print(json.dumps([os.environ['MIMALLOC_ALLOW_THP'], os.environ['NUMPY_MADVISE_HUGEPAGE'], "
+              "'pyarrow' in sys.modules, 'numpy' in sys.modules]))")
+    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
+    assert json.loads(output) == ["0", "1", False, False]  # set before either library is loaded
