@@ -108,6 +108,20 @@ def test_python_dash_m_and_the_frictionless_cli_agree_the_package_is_valid():
     assert theirs.returncode == 0, theirs.stdout
 
 
+def test_the_installed_command_ends_a_validation_with_its_whole_report_and_status(project):
+    # ``python -m contratville_data`` is the installed command (``run``): it exits without the teardown
+    path = project / "build" / "communes.csv"
+    path.write_text(path.read_text(encoding="utf-8").replace("Firminy", "Firmini"), encoding="utf-8")
+    command = [sys.executable, "-m", "contratville_data", "validate", str(project / "datapackage.json")]
+    as_json = subprocess.run([*command, "--format", "json"], capture_output=True, text=True)
+    assert as_json.returncode == 1
+    assert {"hash-count", "parquet-twin"} <= {p["type"] for p in json.loads(as_json.stdout)["problems"]}
+    as_text = subprocess.run(command, capture_output=True, text=True)
+    assert as_text.returncode == 1 and "hash-count" in as_text.stderr
+    assert as_text.stdout.endswith(f"invalid: {len(json.loads(as_json.stdout)['problems'])} problem(s) "
+                                   f"({expected_resources()} resources)\n")
+
+
 def test_every_command_is_documented_in_the_readme():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name, command in main.commands.items():

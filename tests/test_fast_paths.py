@@ -13,6 +13,7 @@ import pytest
 from frictionless import Resource
 
 from contratville_data import csvproof
+from contratville_data.process_settings import SETTINGS
 from contratville_data.validate import cells, metadata_check, validate_package
 from contratville_data.validate.metadata_check import ProfileCheck, profile_problems
 from contratville_data.validate.scan import _how_read, plain_format
@@ -166,10 +167,12 @@ def test_problems_come_in_the_descriptor_s_order_whichever_table_ends_first(tmp_
     assert found == sorted(found, key=order.index)
 
 
-def test_the_command_asks_for_small_pages_unless_the_environment_says_otherwise():
-    script = ("import os; os.environ.pop('MIMALLOC_ALLOW_THP', None); os.environ['NUMPY_MADVISE_HUGEPAGE'] = '1'; "
-              "import contratville_data.cli, json, sys; "
-              "print(json.dumps([os.environ['MIMALLOC_ALLOW_THP'], os.environ['NUMPY_MADVISE_HUGEPAGE'], "
+def test_the_command_sets_the_native_libraries_unless_the_environment_says_otherwise():
+    script = ("import os; [os.environ.pop(name, None) for name in SETTINGS]; "
+              "os.environ['NUMPY_MADVISE_HUGEPAGE'] = '1'; import contratville_data.cli, json, sys; "
+              "print(json.dumps([{name: os.environ[name] for name in SETTINGS}, "
               "'pyarrow' in sys.modules, 'numpy' in sys.modules]))")
-    output = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True).stdout
-    assert json.loads(output) == ["0", "1", False, False]  # set before either library is loaded
+    output = subprocess.run([sys.executable, "-c", f"SETTINGS = {list(SETTINGS)!r}; " + script], capture_output=True,
+                            text=True, check=True).stdout
+    # set before either library is loaded
+    assert json.loads(output) == [{**SETTINGS, "NUMPY_MADVISE_HUGEPAGE": "1"}, False, False]

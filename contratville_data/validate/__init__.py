@@ -30,7 +30,7 @@ from .offline import offline
 from .paths import descriptor_reason, is_remote, remote_reason, resolve_inside
 from .references import reference_problems
 from .scan import Bounds, scan_problems
-from .tables import data_problems
+from .tables import data_problems, import_readers
 
 __all__ = ["MAX_COLUMNS", "MAX_DESCRIPTOR_BYTES", "MAX_FILE_BYTES", "MAX_LINE_BYTES", "MAX_PROBLEMS", "MAX_SECONDS",
            "ValidationReport", "validate_package"]
@@ -111,6 +111,9 @@ def _validate(report: ValidationReport, descriptor_path: Path, allow_remote: boo
         if check.found:
             report.problems += check.found
             return
+        readers = ThreadPoolExecutor(1, thread_name_prefix="import")
+        readers.submit(import_readers)  # while the files are scanned, mostly outside the GIL
+        readers.shutdown(wait=False)
         try:
             found = [p for resource in local for p in scan_problems(resource, root / resource["path"], bounds)]
             if not found:

@@ -55,6 +55,15 @@ def read_schemas(resources: list[dict], root: Path,
     return schemas, problems
 
 
+def import_readers() -> None:
+    """Import what reads and proves the tables (Arrow, NumPy, Parquet): a fifth of a second, which
+    ``validate_package`` spends in a thread while the files are scanned."""
+    import pyarrow.parquet  # noqa: F401
+
+    from .. import csvproof  # noqa: F401
+    from . import twins  # noqa: F401
+
+
 def data_problems(descriptor: dict, local: list[dict], root: Path, max_rows, max_problems: int,
                   allow_remote: bool = False, hashed: list[Future] | None = None) -> list[Problem]:
     """Sizes and hashes (``hashed``: the futures of ``integrity_problems`` of the local resources, if already
