@@ -26,7 +26,8 @@ PUBLISHED = json.loads((ROOT / "datapackage.json").read_text(encoding="utf-8"))
 #: Values that sit on the edges of what frictionless accepts, for any property.
 AWKWARD = [
     None, True, False, 0, 1, -1, 2.0, 1.5, "", " ", "x", "X", "a b", "ok\n", "é", "٣",
-    "build/communes.csv", "build/../x.csv", "../x.csv", "/etc/passwd", "~/x", "$HOME/x", "${X}", "%PATH%",
+    "build/communes.csv", "build/../x.csv", "../x.csv", "build../communes.csv", "build/x../y.csv", "x..",
+    "/etc/passwd", "~/x", "$HOME/x", "${X}", "%PATH%",
     "file:x.csv", "file:///etc/passwd", "https://example.org/x.csv", "a//b", ".hidden", "-x",
     "2026-11-29T00:00:00Z", "2026-13-01T00:00:00Z", "2026-02-30T00:00:00Z", "2026-11-29T00:00:60Z",
     "0000-01-01T00:00:00Z", "2026-11-29", "2026-11-29T24:00:00Z", "table", "file", "Table",
@@ -123,6 +124,19 @@ def test_a_plain_descriptor_is_not_checked_by_frictionless(monkeypatch):
     monkeypatch.setattr(metadata_check, "profile_problems", fail)
     check = ProfileCheck(PUBLISHED, False, in_place=False)
     assert check.child is None and check.problems() == []
+
+
+def test_where_frictionless_may_find_a_plugin_of_its_own_it_checks_even_a_plain_descriptor(tmp_path, monkeypatch):
+    (tmp_path / "frictionless_probe.py").write_text("", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    check = ProfileCheck(PUBLISHED, False, in_place=False)
+    assert check.child is not None and check.problems() == []
+
+
+def test_where_frictionless_is_loaded_it_checks_even_a_plain_descriptor(monkeypatch):
+    asked = []
+    monkeypatch.setattr(metadata_check, "profile_problems", lambda descriptor: asked.append(descriptor) or [])
+    assert ProfileCheck(PUBLISHED, False).problems() == [] and asked == [PUBLISHED]
 
 
 @pytest.mark.parametrize("change", [

@@ -1,13 +1,13 @@
 """frictionless's metadata check of a descriptor, beside the rest of the validation.
 
-A descriptor within the subset frictionless is shown to accept (``plain_metadata``) needs no
-check. For any other, importing frictionless takes about as long as validating a million rows
-does, and a package whose resources are all proven valid needs frictionless for this check alone.
-So a process that has not imported frictionless yet (a fresh ``contratville-data validate``) runs
-the check in a child process, on the other core, while it checks the files; a process that has (a
-test suite, a notebook) runs it in place, where it costs little. The problems are the same either
-way: the child runs ``profile_problems`` and sends them back as JSON. If the child cannot be
-started or answers nothing readable, the check runs in place.
+Where frictionless is not loaded yet (a fresh ``contratville-data validate``), a descriptor within
+the subset frictionless is shown to accept (``plain_metadata``) needs no check. For any other,
+importing frictionless takes about as long as validating a million rows does, and a package whose
+resources are all proven valid needs frictionless for this check alone: such a process runs the
+check in a child process, on the other core, while it checks the files. A process that has
+imported frictionless (a test suite, a notebook) runs it in place, where it costs little. The
+problems are the same either way: the child runs ``profile_problems`` and sends them back as JSON.
+If the child cannot be started or answers nothing readable, the check runs in place.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from ..problems import Problem
 from .descriptor import shorten
 from .offline import offline
-from .plain_metadata import plain_metadata
+from .plain_metadata import plain_metadata, third_party_plugins
 
 
 def profile_problems(descriptor: dict) -> list[Problem]:
@@ -39,18 +39,18 @@ def profile_problems(descriptor: dict) -> list[Problem]:
 
 
 class ProfileCheck:
-    """The metadata check of a descriptor: none for a plain one, else in place now or in a child process started now."""
+    """The metadata check of a descriptor: in place now, none (plain), or in a child process started now."""
 
     def __init__(self, descriptor: dict, allow_remote: bool, *, in_place: bool | None = None):
         """``in_place``: True or False to choose; None: in place when frictionless is already imported."""
         self.descriptor = descriptor
         self.found: list[Problem] | None = None
         self.child: subprocess.Popen | None = None
-        if plain_metadata(descriptor):
-            self.found = []
-            return
         if in_place is None:
             in_place = "frictionless" in sys.modules
+        if not in_place and plain_metadata(descriptor) and not third_party_plugins():
+            self.found = []
+            return
         try:
             sent = None if in_place or not sys.executable else json.dumps(descriptor).encode("utf-8")
             if sent is not None:
