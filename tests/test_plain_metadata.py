@@ -143,7 +143,7 @@ def test_where_frictionless_is_loaded_it_checks_even_a_plain_descriptor(monkeypa
     ("contributors", 0, "email", "a@example.org"),  # outside the subset: frictionless checks it
     ("resources", 0, "profile", "tabular-data-resource"),  # outside, and frictionless finds a problem
 ])
-def test_a_descriptor_outside_the_subset_is_checked_by_frictionless_in_a_child_process(tmp_path, change):
+def test_a_descriptor_outside_the_subset_is_checked_by_frictionless_in_a_child_process(change):
     descriptor = _set(PUBLISHED, change[:-1], change[-1])
     assert not plain_metadata(descriptor)
     check = ProfileCheck(descriptor, False, in_place=False)
